@@ -1,0 +1,39 @@
+output "approval_topic_arn" {
+  description = "ARN of the CMK-encrypted SNS topic that announces pending approvals."
+  value       = aws_sns_topic.this.arn
+}
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule that starts the pipeline on a source change (null for codeconnections, which uses the pipeline's V2 trigger)."
+  value       = one(aws_cloudwatch_event_rule.this[*].arn)
+}
+
+output "pipeline_arn" {
+  description = "ARN of the pipeline."
+  value       = aws_codepipeline.this.arn
+}
+
+output "pipeline_name" {
+  description = "Name of the pipeline."
+  value       = aws_codepipeline.this.name
+}
+
+output "repository_arn" {
+  description = "ARN of the CodeCommit repository (null unless pipeline_source.type is codecommit)."
+  value       = one(aws_codecommit_repository.this[*].arn)
+}
+
+output "repository_clone_url_http" {
+  description = "HTTPS clone URL of the CodeCommit repository (null unless pipeline_source.type is codecommit)."
+  value       = one(aws_codecommit_repository.this[*].clone_url_http)
+}
+
+output "role_arn" {
+  description = "ARN of the pipeline service role (the principal that the action roles in B and C trust)."
+  value       = aws_iam_role.this.arn
+}
+
+output "source_type" {
+  description = "The source type in use: codecommit, s3 or codeconnections."
+  value       = local.source_type
+}

@@ -1,0 +1,3 @@
+terraform {
+  required_providers { aws = { source = "hashicorp/aws", version = ">= 5.100" } }
+}

@@ -1,0 +1,44 @@
+
+provider "aws" {
+  region = "eu-west-1"
+
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_requesting_account_id  = true
+}
+
+module "this" {
+  source = "../../modules/kms-bucket"
+  bucket_name = var.bucket_name
+  key_administrators = var.key_administrators
+  key_alias = var.key_alias
+}
+variable "bucket_name" {
+  type = any
+}
+variable "key_administrators" {
+  type = any
+}
+variable "key_alias" {
+  type = any
+}
+output "bucket_arn" {
+  value = module.this.bucket_arn
+}
+output "bucket_name" {
+  value = module.this.bucket_name
+}
+output "bucket_policy" {
+  value = module.this.bucket_policy
+}
+output "key_alias" {
+  value = module.this.key_alias
+}
+output "key_arn" {
+  value = module.this.key_arn
+}
+output "key_policy" {
+  value = module.this.key_policy
+}

@@ -1,0 +1,142 @@
+"""Read the training output from the input artifact and validate it (by hand: no jsonschema in Lambda).
+
+The shape is pipeline/schemas/training-output.schema.json; tests/lambda checks that this validator and the
+schema agree on the example outputs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import JobFailed, PermissionDenied, classify_client_error, error_code
+
+MAX_ARTIFACT_BYTES = 1024 * 1024  # a training output is a few hundred bytes; refuse anything absurd
+
+MODEL_DATA_URL = re.compile(r"^s3://[a-z0-9.-]{3,63}/.+/model\.tar\.gz$")
+TRAINING_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+
+
+@dataclass(frozen=True)
+class QualityGate:
+    metric: str
+    value: float
+    threshold: float
+
+
+@dataclass(frozen=True)
+class TrainingOutput:
+    model_data_url: str
+    training_job_name: str
+    image_uri: str
+    metrics: tuple[tuple[str, float], ...]
+    quality_gate: QualityGate
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def validate_training_output(obj: Any) -> TrainingOutput:
+    """Check ``obj`` against the training-output schema; JobFailed lists every violation."""
+    if not isinstance(obj, dict):
+        raise JobFailed(f"training output must be a JSON object, got {type(obj).__name__}")
+    problems: list[str] = []
+    for name in ("model_data_url", "training_job_name", "image_uri", "metrics", "quality_gate"):
+        if name not in obj:
+            problems.append(f"{name} is required")
+    url = obj.get("model_data_url")
+    if "model_data_url" in obj and (not isinstance(url, str) or not MODEL_DATA_URL.match(url)):
+        problems.append(f"model_data_url must be s3://<bucket>/<key>/model.tar.gz, got {url!r}")
+    job_name = obj.get("training_job_name")
+    if "training_job_name" in obj and (not isinstance(job_name, str) or not TRAINING_JOB_NAME.match(job_name)):
+        problems.append(f"training_job_name is not a SageMaker training job name: {job_name!r}")
+    image = obj.get("image_uri")
+    if "image_uri" in obj and (not isinstance(image, str) or not image):
+        problems.append("image_uri must be a non-empty string")
+    metrics: list[tuple[str, float]] = []
+    raw_metrics = obj.get("metrics")
+    if "metrics" in obj:
+        if not isinstance(raw_metrics, list):
+            problems.append("metrics must be a list")
+        else:
+            for i, item in enumerate(raw_metrics):
+                if not isinstance(item, dict):
+                    problems.append(f"metrics[{i}] must be an object")
+                    continue
+                metric_name, value = item.get("MetricName"), item.get("Value")
+                if not isinstance(metric_name, str):
+                    problems.append(f"metrics[{i}].MetricName must be a string")
+                if not _is_number(value):
+                    problems.append(f"metrics[{i}].Value must be a number")
+                if isinstance(metric_name, str) and _is_number(value):
+                    metrics.append((metric_name, float(value)))
+    gate = obj.get("quality_gate")
+    quality_gate = QualityGate("", 0.0, 0.0)
+    if "quality_gate" in obj:
+        if not isinstance(gate, dict):
+            problems.append("quality_gate must be an object")
+        else:
+            if not isinstance(gate.get("metric"), str):
+                problems.append("quality_gate.metric must be a string")
+            for key in ("value", "threshold"):
+                if not _is_number(gate.get(key)):
+                    problems.append(f"quality_gate.{key} must be a number")
+            if not problems:
+                quality_gate = QualityGate(gate["metric"], float(gate["value"]), float(gate["threshold"]))
+    if problems:
+        raise JobFailed("training output does not match training-output.schema.json: " + "; ".join(problems))
+    return TrainingOutput(
+        model_data_url=str(url),
+        training_job_name=str(job_name),
+        image_uri=str(image),
+        metrics=tuple(metrics),
+        quality_gate=quality_gate,
+    )
+
+
+def decode_artifact(body: bytes) -> Any:
+    """The JSON document in an artifact: a zip holding exactly one JSON file (any name) or a bare JSON object."""
+    if len(body) > MAX_ARTIFACT_BYTES:
+        raise JobFailed(f"input artifact is {len(body)} bytes; a training output is expected to be under 1 MiB")
+    if body[:4] == b"PK\x03\x04" or body[:4] == b"PK\x05\x06":
+        try:
+            with zipfile.ZipFile(io.BytesIO(body)) as archive:
+                files = [i for i in archive.infolist() if not i.is_dir()]
+                if len(files) != 1:
+                    names = ", ".join(i.filename for i in files) or "none"
+                    raise JobFailed(f"input artifact zip must hold exactly one JSON file, found: {names}")
+                if files[0].file_size > MAX_ARTIFACT_BYTES:
+                    raise JobFailed(f"{files[0].filename} in the input artifact is larger than 1 MiB")
+                name, text = files[0].filename, archive.read(files[0])
+        except zipfile.BadZipFile as exc:
+            raise JobFailed(f"input artifact is not a readable zip: {exc}") from None
+    else:
+        name, text = "(bare object)", body
+    try:
+        return json.loads(text.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise JobFailed(f"input artifact {name} is not valid JSON: {exc}") from None
+
+
+def read_training_output(s3: Any, bucket: str, key: str) -> TrainingOutput:
+    """Fetch s3://bucket/key with the job's artifact credentials and parse the training output."""
+    try:
+        response = s3.get_object(Bucket=bucket, Key=key)
+        body = response["Body"].read(MAX_ARTIFACT_BYTES + 1)
+    except Exception as exc:
+        code = error_code(exc)
+        if code in ("NoSuchKey", "NoSuchBucket", "404", "NotFound"):
+            raise JobFailed(f"input artifact s3://{bucket}/{key} does not exist ({code})") from None
+        if code in ("AccessDenied", "403", "Forbidden"):
+            raise PermissionDenied(
+                f"cannot read input artifact s3://{bucket}/{key} with the job's artifact credentials ({code})"
+            ) from None
+        if code:
+            raise classify_client_error(exc, f"reading input artifact s3://{bucket}/{key}") from None
+        raise
+    return validate_training_output(decode_artifact(body))

@@ -1,0 +1,190 @@
+# CodePipeline V2 in account A: Source -> Train (Step Functions in B) -> Approve (manual, SNS) -> Deploy (Lambda in C).
+#
+# Every ARN that a policy, a trust condition or an event pattern needs is built here from names, so the policies are
+# fully known at plan time (plan tests and policy checks can read them) and no resource depends on its own consumer
+# (the pipeline role trusts the pipeline ARN, the pipeline uses the role). Partition, region and account are those
+# of the CMK, which lives with the pipeline in account A.
+locals {
+  key_arn_parts = split(":", var.artifact_kms_key_arn)
+  partition     = local.key_arn_parts[1]
+  region        = local.key_arn_parts[3]
+  account_id    = local.key_arn_parts[4]
+
+  source_type = var.pipeline_source.type
+
+  role_arn          = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
+  pipeline_arn      = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.name}"
+  topic_name        = "${var.name}-approval"
+  topic_arn         = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
+  rule_name         = "${var.name}-source"
+  rule_arn          = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rule_name}"
+  events_role_name  = "${var.name}-events"
+  repository_arn    = local.source_type == "codecommit" ? "arn:${local.partition}:codecommit:${local.region}:${local.account_id}:${var.pipeline_source.repository_name}" : null
+  source_object_arn = local.source_type == "s3" ? "${var.artifact_bucket_arn}/${var.pipeline_source.s3_object_key}" : null
+
+  # Console domain per partition, for the approval's link to the training execution (in account B).
+  console_domain = {
+    "aws"        = "console.aws.amazon.com"
+    "aws-cn"     = "console.amazonaws.cn"
+    "aws-us-gov" = "console.amazonaws-us-gov.com"
+  }[local.partition]
+  training_execution_url = "https://${local.region}.${local.console_domain}/states/home?region=${local.region}#/v2/executions/details/#{Train.ExecutionArn}"
+
+  # Step Functions execution names are at most 80 characters; CodePipeline appends "-<action execution id>" (36).
+  execution_name_prefix = substr(var.name, 0, 43)
+
+  # Source action per source type. configuration is map(string) in the provider: booleans are written as strings.
+  source_actions = {
+    codecommit = {
+      provider = "CodeCommit"
+      configuration = {
+        RepositoryName       = var.pipeline_source.repository_name
+        BranchName           = var.pipeline_source.branch
+        PollForSourceChanges = "false" # EventBridge rule below
+        OutputArtifactFormat = "CODE_ZIP"
+      }
+    }
+    s3 = {
+      provider = "S3"
+      configuration = {
+        S3Bucket             = var.artifact_bucket_name
+        S3ObjectKey          = var.pipeline_source.s3_object_key
+        PollForSourceChanges = "false" # EventBridge rule below
+      }
+    }
+    codeconnections = {
+      provider = "CodeStarSourceConnection"
+      configuration = {
+        ConnectionArn        = var.pipeline_source.connection_arn
+        FullRepositoryId     = var.pipeline_source.full_repository_id
+        BranchName           = var.pipeline_source.branch
+        DetectChanges        = "true" # connection events; filtered by the V2 trigger below
+        OutputArtifactFormat = "CODE_ZIP"
+      }
+    }
+  }
+  source_action = local.source_actions[local.source_type]
+}
+
+resource "aws_codepipeline" "this" {
+  name           = var.name
+  role_arn       = aws_iam_role.this.arn
+  pipeline_type  = "V2"
+  execution_mode = "QUEUED"
+
+  artifact_store {
+    type     = "S3"
+    location = var.artifact_bucket_name
+
+    encryption_key {
+      type = "KMS"
+      id   = var.artifact_kms_key_arn
+    }
+  }
+
+  stage {
+    name = "Source"
+
+    action {
+      name             = "Source"
+      category         = "Source"
+      owner            = "AWS"
+      provider         = local.source_action.provider
+      version          = "1"
+      namespace        = "Source"
+      output_artifacts = ["SourceOutput"]
+      configuration    = local.source_action.configuration
+    }
+  }
+
+  stage {
+    name = "Train"
+
+    action {
+      name             = "Train"
+      category         = "Invoke"
+      owner            = "AWS"
+      provider         = "StepFunctions"
+      version          = "1"
+      namespace        = "Train"
+      role_arn         = var.training.action_role_arn
+      input_artifacts  = ["SourceOutput"]
+      output_artifacts = ["TrainingOutput"]
+
+      configuration = {
+        StateMachineArn     = var.training.state_machine_arn
+        ExecutionNamePrefix = local.execution_name_prefix
+        InputType           = "FilePath"
+        Input               = var.config_file
+      }
+    }
+  }
+
+  stage {
+    name = "Approve"
+
+    action {
+      name               = "Approve"
+      category           = "Approval"
+      owner              = "AWS"
+      provider           = "Manual"
+      version            = "1"
+      timeout_in_minutes = var.approval.timeout_in_minutes
+
+      configuration = {
+        NotificationArn    = aws_sns_topic.this.arn
+        CustomData         = "${var.approval.message} Training execution: #{Train.ExecutionArn}"
+        ExternalEntityLink = local.training_execution_url
+      }
+    }
+  }
+
+  stage {
+    name = "Deploy"
+
+    action {
+      name            = "Deploy"
+      category        = "Invoke"
+      owner           = "AWS"
+      provider        = "Lambda"
+      version         = "1"
+      namespace       = "Deploy"
+      role_arn        = var.deploy.action_role_arn
+      input_artifacts = ["TrainingOutput"]
+
+      configuration = {
+        FunctionName = var.deploy.function_name
+        # Exactly the user parameters of docs/interfaces.md (jsonencode sorts the keys).
+        UserParameters = jsonencode({
+          callback_role_arn      = var.deploy.callback_role_arn
+          pipeline_execution_id  = "#{codepipeline.PipelineExecutionId}"
+          training_execution_arn = "#{Train.ExecutionArn}"
+        })
+      }
+    }
+  }
+
+  # CodeConnections: a V2 trigger on pushes to the branch (CodeCommit and S3 use the EventBridge rule instead).
+  dynamic "trigger" {
+    for_each = local.source_type == "codeconnections" ? [1] : []
+
+    content {
+      provider_type = "CodeStarSourceConnection"
+
+      git_configuration {
+        source_action_name = "Source"
+
+        push {
+          branches {
+            includes = [var.pipeline_source.branch]
+          }
+        }
+      }
+    }
+  }
+
+  tags = var.tags
+
+  # The approval topic's policy names the pipeline role; the role policy must exist before the first execution.
+  depends_on = [aws_iam_role_policy.this]
+}

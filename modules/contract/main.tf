@@ -1,0 +1,33 @@
+# The cross-account contract, written once. Every name that one account must know about another account before
+# that account exists is derived here from (prefix, accounts, region, partition). Each env calls this module with
+# the same inputs (A from its variables, B and C from A's remote state), creates its own resources under these
+# names, and grants or assumes the other accounts' ones by these ARNs. tests/test_contract.py proves that the
+# ARNs A grants are exactly the ones B and C create.
+locals {
+  iam = { for k, id in var.accounts : k => "arn:${var.partition}:iam::${id}" }
+
+  shared = {
+    bucket_name        = "${var.prefix}-artifacts-${var.accounts.shared}-${var.region}"
+    callback_role_name = "${var.prefix}-pipeline-callback"
+    key_alias          = "alias/${var.prefix}-artifacts"
+    pipeline_name      = "${var.prefix}-pipeline"
+    pipeline_role_name = "${var.prefix}-pipeline"
+  }
+
+  training = {
+    action_role_name    = "${var.prefix}-training-action"
+    sagemaker_role_name = "${var.prefix}-training-sagemaker"
+    sfn_role_name       = "${var.prefix}-training-sfn"
+    state_machine_name  = "${var.prefix}-training"
+    training_job_prefix = "${var.prefix}-train"
+  }
+
+  production = {
+    action_role_name   = "${var.prefix}-deploy-action"
+    deployer_name      = "${var.prefix}-deployer"
+    deployer_role_name = "${var.prefix}-deployer"
+    endpoint_name      = "${var.prefix}-endpoint"
+    model_role_name    = "${var.prefix}-model-execution"
+    sagemaker_prefix   = "${var.prefix}-model"
+  }
+}

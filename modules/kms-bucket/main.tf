@@ -1,0 +1,206 @@
+data "aws_partition" "current" {}
+
+locals {
+  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
+  # Every role that touches objects also uses the key: key users are exactly the bucket's principals.
+  key_users = distinct([for a in var.access : a.principal_arn])
+}
+
+module "key" {
+  source = "../kms-key"
+
+  administrators = var.key_administrators
+  alias          = var.key_alias
+  description    = "Encrypts the pipeline artifacts, training data and models in ${var.bucket_name}"
+  services       = var.key_services
+  tags           = var.tags
+  users          = local.key_users
+}
+
+resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery choice of the operator; the bucket holds reproducible pipeline artifacts.
+  # checkov:skip=CKV2_AWS_62: event notifications are enabled only where a consumer exists (eventbridge_notifications).
+  bucket        = var.bucket_name
+  force_destroy = var.force_destroy
+  tags          = var.tags
+}
+
+resource "aws_s3_bucket_ownership_controls" "this" {
+  bucket = aws_s3_bucket.this.id
+  rule {
+    object_ownership = "BucketOwnerEnforced"
+  }
+}
+
+resource "aws_s3_bucket_public_access_block" "this" {
+  bucket                  = aws_s3_bucket.this.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "this" {
+  bucket = aws_s3_bucket.this.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = module.key.key_arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "this" {
+  bucket = aws_s3_bucket.this.id
+
+  rule {
+    id     = "expire-noncurrent-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = var.noncurrent_version_expiration_days
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 7
+    }
+  }
+
+  depends_on = [aws_s3_bucket_versioning.this]
+}
+
+resource "aws_s3_bucket_logging" "this" {
+  count = var.access_log_bucket == null ? 0 : 1
+
+  bucket        = aws_s3_bucket.this.id
+  target_bucket = var.access_log_bucket
+  target_prefix = "s3-access/${var.bucket_name}/"
+}
+
+resource "aws_s3_bucket_notification" "this" {
+  count = var.eventbridge_notifications ? 1 : 0
+
+  bucket      = aws_s3_bucket.this.id
+  eventbridge = true
+}
+
+data "aws_iam_policy_document" "bucket" {
+  statement {
+    sid     = "DenyInsecureTransport"
+    effect  = "Deny"
+    actions = ["s3:*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    resources = [local.bucket_arn, "${local.bucket_arn}/*"]
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+
+  # A PutObject with no encryption header is encrypted by the bucket default (this CMK), so it is allowed; one that
+  # names another algorithm or another key is refused. IfExists makes an absent header pass these two denies.
+  statement {
+    sid     = "DenyOtherEncryptionTypes"
+    effect  = "Deny"
+    actions = ["s3:PutObject"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    resources = ["${local.bucket_arn}/*"]
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["aws:kms"]
+    }
+  }
+
+  statement {
+    sid     = "DenyOtherKmsKeys"
+    effect  = "Deny"
+    actions = ["s3:PutObject"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    resources = ["${local.bucket_arn}/*"]
+    condition {
+      test     = "StringNotEqualsIfExists"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = [module.key.key_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = { for i, a in var.access : i => a if length(a.read_prefixes) > 0 }
+    content {
+      sid     = "Read${statement.key}"
+      actions = ["s3:GetObject", "s3:GetObjectVersion"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+      }
+      resources = [for p in statement.value.read_prefixes : "${local.bucket_arn}/${p}*"]
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = { for i, a in var.access : i => a if length(a.write_prefixes) > 0 }
+    content {
+      sid     = "Write${statement.key}"
+      actions = ["s3:PutObject"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+      }
+      resources = [for p in statement.value.write_prefixes : "${local.bucket_arn}/${p}*"]
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = { for i, a in var.access : i => a if a.list }
+    content {
+      sid     = "List${statement.key}"
+      actions = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+      }
+      resources = [local.bucket_arn]
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "this" {
+  bucket = aws_s3_bucket.this.id
+  policy = data.aws_iam_policy_document.bucket.json
+
+  # The policy denies requests that would race with the public access block being applied.
+  depends_on = [aws_s3_bucket_public_access_block.this]
+}

@@ -1,0 +1,105 @@
+variable "access" {
+  description = "Who may touch which objects: each entry names an IAM role ARN (in any account) and the key prefixes it may read and write (\"\" is the whole bucket). Only these roles get access through the bucket policy; cross-account roles also need the same rights in their own identity policy."
+  type = list(object({
+    principal_arn  = string
+    read_prefixes  = optional(list(string), [])
+    write_prefixes = optional(list(string), [])
+    list           = optional(bool, false)
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for a in var.access : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a.principal_arn))])
+    error_message = "access[*].principal_arn must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for a in var.access : [
+      for p in concat(a.read_prefixes, a.write_prefixes) : p == "" || can(regex("^[a-zA-Z0-9!_.*'()/-]+/$", p))
+    ]]))
+    error_message = "access prefixes must be \"\" (whole bucket) or key prefixes ending in \"/\" (for example models/)."
+  }
+}
+
+variable "access_log_bucket" {
+  description = "Name of an existing bucket that receives the server access logs of the artifact bucket; null disables access logging."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.access_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.access_log_bucket))
+    error_message = "access_log_bucket must be a valid S3 bucket name or null."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the artifact bucket."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be 3-63 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "eventbridge_notifications" {
+  description = "Send the bucket's object events to EventBridge (needed by an S3 source that triggers the pipeline without polling)."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "force_destroy" {
+  description = "Allow Terraform to delete the bucket while it still holds objects. Keep false for real accounts."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
+variable "key_administrators" {
+  description = "ARNs of the IAM principals that administer the CMK (see modules/kms-key). Never the pipeline role."
+  type        = list(string)
+  nullable    = false
+}
+
+variable "key_alias" {
+  description = "Alias of the CMK, including the alias/ prefix."
+  type        = string
+  nullable    = false
+}
+
+variable "key_services" {
+  description = "AWS services that use the CMK on this account's behalf (see modules/kms-key, variable services)."
+  type = list(object({
+    principal = string
+    actions   = list(string)
+    conditions = list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    }))
+  }))
+  default  = []
+  nullable = false
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent object versions are deleted."
+  type        = number
+  default     = 90
+  nullable    = false
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1 && floor(var.noncurrent_version_expiration_days) == var.noncurrent_version_expiration_days
+    error_message = "noncurrent_version_expiration_days must be a whole number of days, at least 1."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the key and the bucket."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

@@ -1,0 +1,83 @@
+variable "administrators" {
+  description = "ARNs of the IAM principals (roles or users, in this key's account) that administer the key. Never the pipeline or a workload role: administrators manage the key but cannot use it."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.administrators) > 0
+    error_message = "administrators must name at least one IAM principal: a key without administrators cannot be managed or recovered."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
+    error_message = "administrators must be IAM role or user ARNs (arn:aws:iam::<12-digit account>:role/<name>)."
+  }
+}
+
+variable "alias" {
+  description = "Alias of the key, including the alias/ prefix (for example alias/mlops-artifacts)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^alias/[a-zA-Z0-9/_-]{1,250}$", var.alias)) && !startswith(var.alias, "alias/aws/")
+    error_message = "alias must look like alias/<name> (letters, digits, /, _ and -) and must not use the reserved alias/aws/ prefix."
+  }
+}
+
+variable "deletion_window_days" {
+  description = "Waiting period, in days, before a scheduled deletion of the key takes effect (7-30)."
+  type        = number
+  default     = 30
+  nullable    = false
+
+  validation {
+    condition     = var.deletion_window_days >= 7 && var.deletion_window_days <= 30 && floor(var.deletion_window_days) == var.deletion_window_days
+    error_message = "deletion_window_days must be a whole number of days between 7 and 30."
+  }
+}
+
+variable "description" {
+  description = "Description of the key."
+  type        = string
+  nullable    = false
+}
+
+variable "services" {
+  description = "AWS services that use the key on behalf of this account (for example CloudWatch Logs): the service principal, the actions, and the conditions that bind each use to this account's resources (test, variable, values)."
+  type = list(object({
+    principal = string
+    actions   = list(string)
+    conditions = list(object({
+      test     = string
+      variable = string
+      values   = list(string)
+    }))
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for s in var.services : endswith(s.principal, ".amazonaws.com") && length(s.conditions) > 0])
+    error_message = "Each entry of services needs a service principal ending in .amazonaws.com and at least one condition that binds it to this account's resources."
+  }
+}
+
+variable "tags" {
+  description = "Tags for the key."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "users" {
+  description = "ARNs of the IAM roles, in any account, that may use the key for encryption and decryption. Each is granted through its account principal plus an aws:PrincipalArn condition on the exact ARN, so the role need not exist yet when the key is created (KMS rejects unknown principals). Grants are allowed only for AWS resources."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for u in var.users : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", u))])
+    error_message = "users must be IAM role ARNs (arn:aws:iam::<12-digit account>:role/<name>)."
+  }
+}
