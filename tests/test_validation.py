@@ -36,6 +36,7 @@ def test_bad_value_is_refused(spec, case):
         files = [base] + ([SHARED_OUTPUTS] if target != "shared" else [])
     with pytest.raises(Exception) as failure:
         tfplan.plan_dir(tfdir, files, case["vars"])
-    message = " ".join(str(failure.value).split())
+    stderr = failure.value.args[-1] if failure.value.args else str(failure.value)
+    message = " ".join(str(stderr).split())
     expected = " ".join(case["error"].split())
-    assert expected in message, f"expected {expected!r} in:\n{failure.value}"
+    assert expected in message, f"expected {expected!r} in:\n{stderr}"

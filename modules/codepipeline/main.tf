@@ -132,7 +132,7 @@ resource "aws_codepipeline" "this" {
       timeout_in_minutes = var.approval.timeout_in_minutes
 
       configuration = {
-        NotificationArn    = aws_sns_topic.this.arn
+        NotificationArn    = local.topic_arn
         CustomData         = "${var.approval.message} Training execution: #{Train.ExecutionArn}"
         ExternalEntityLink = local.training_execution_url
       }
@@ -185,6 +185,6 @@ resource "aws_codepipeline" "this" {
 
   tags = var.tags
 
-  # The approval topic's policy names the pipeline role; the role policy must exist before the first execution.
-  depends_on = [aws_iam_role_policy.this]
+  # The role's permissions and the approval topic (named by its plan-time ARN above) exist before the first run.
+  depends_on = [aws_iam_role_policy.this, aws_sns_topic_policy.this]
 }

@@ -11,6 +11,30 @@ resource "aws_codecommit_repository" "this" {
   tags            = var.tags
 }
 
+# Pull requests into the pipeline's branch need approvals (CodeCommit approval rules apply to pull requests; whoever
+# may push to the branch directly is governed by IAM in account A).
+resource "aws_codecommit_approval_rule_template" "this" {
+  count = local.source_type == "codecommit" && var.pipeline_source.pull_request_approvals > 0 ? 1 : 0
+
+  name        = "${var.name}-review"
+  description = "Pull requests into ${var.pipeline_source.branch} of the training source of ${var.name} need ${var.pipeline_source.pull_request_approvals} approval(s)."
+  content = jsonencode({
+    Version               = "2018-11-08"
+    DestinationReferences = ["refs/heads/${var.pipeline_source.branch}"]
+    Statements = [{
+      Type                    = "Approvers"
+      NumberOfApprovalsNeeded = var.pipeline_source.pull_request_approvals
+    }]
+  })
+}
+
+resource "aws_codecommit_approval_rule_template_association" "this" {
+  count = length(aws_codecommit_approval_rule_template.this)
+
+  approval_rule_template_name = aws_codecommit_approval_rule_template.this[0].name
+  repository_name             = aws_codecommit_repository.this[0].repository_name
+}
+
 locals {
   event_patterns = {
     # A push (branch created or updated) to the configured branch of the repository.

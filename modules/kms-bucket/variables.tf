@@ -10,8 +10,8 @@ variable "access" {
   nullable = false
 
   validation {
-    condition     = alltrue([for a in var.access : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", a.principal_arn))])
-    error_message = "access[*].principal_arn must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>)."
+    condition     = alltrue([for a in var.access : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", a.principal_arn))])
+    error_message = "access[*].principal_arn must be an exact IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), without wildcards."
   }
 
   validation {

@@ -6,10 +6,26 @@ locals {
   users_by_account = {
     for account in local.user_accounts : account => [for u in var.users : u if split(":", u)[4] == account]
   }
+  # CloudWatch Logs encrypts log groups with the key; the encryption context binds each use to a log group of
+  # this account and region.
+  logs_service = var.cloudwatch_logs == null ? [] : [{
+    principal = "logs.${var.cloudwatch_logs.region}.amazonaws.com"
+    actions   = ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    conditions = [{
+      test     = "ArnLike"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = ["arn:${data.aws_partition.current.partition}:logs:${var.cloudwatch_logs.region}:${var.cloudwatch_logs.account_id}:log-group:*"]
+    }]
+  }]
+  services = concat(local.logs_service, var.services)
+
   usage_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 }
 
 data "aws_iam_policy_document" "this" {
+  # checkov:skip=CKV_AWS_109: this is a key policy: "*" is the key itself and principals are named, not "*".
+  # checkov:skip=CKV_AWS_111: this is a key policy: "*" is the key itself and principals are named, not "*".
+  # checkov:skip=CKV_AWS_356: this is a key policy: "*" is the key itself and principals are named, not "*".
   statement {
     sid = "KeyAdministration"
     principals {
@@ -70,7 +86,7 @@ data "aws_iam_policy_document" "this" {
   }
 
   dynamic "statement" {
-    for_each = { for i, s in var.services : i => s }
+    for_each = { for i, s in local.services : i => s }
     content {
       sid = "Service${statement.key}"
       principals {

@@ -25,6 +25,20 @@ variable "alias" {
   }
 }
 
+variable "cloudwatch_logs" {
+  description = "Let CloudWatch Logs use the key for the log groups of this account and region (account_id, region); null for none."
+  type = object({
+    account_id = string
+    region     = string
+  })
+  default = null
+
+  validation {
+    condition     = var.cloudwatch_logs == null || can(regex("^[0-9]{12}$", var.cloudwatch_logs.account_id))
+    error_message = "cloudwatch_logs.account_id must be a 12-digit AWS account ID."
+  }
+}
+
 variable "deletion_window_days" {
   description = "Waiting period, in days, before a scheduled deletion of the key takes effect (7-30)."
   type        = number
@@ -77,7 +91,7 @@ variable "users" {
   nullable    = false
 
   validation {
-    condition     = alltrue([for u in var.users : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$", u))])
-    error_message = "users must be IAM role ARNs (arn:aws:iam::<12-digit account>:role/<name>)."
+    condition     = alltrue([for u in var.users : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", u))])
+    error_message = "users must be exact IAM role ARNs (arn:aws:iam::<12-digit account>:role/<name>), without wildcards."
   }
 }

@@ -1,0 +1,97 @@
+# Account A (shared services): the artifact bucket and its CMK, the pipeline, and the role through which account C
+# reports back to it. B's and C's roles are named by the contract: they do not exist yet when this is applied.
+module "contract" {
+  source = "../../modules/contract"
+
+  accounts  = var.accounts
+  partition = data.aws_partition.current.partition
+  prefix    = var.prefix
+  region    = var.region
+}
+
+locals {
+  a        = module.contract.shared
+  b        = module.contract.training
+  c        = module.contract.production
+  prefixes = module.contract.artifact_prefixes
+}
+
+module "artifacts" {
+  source = "../../modules/kms-bucket"
+
+  access_log_bucket         = var.access_log_bucket
+  bucket_name               = local.a.bucket_name
+  eventbridge_notifications = var.pipeline_source.type == "s3"
+  force_destroy             = var.force_destroy
+  key_administrators        = var.key_administrators
+  key_alias                 = local.a.key_alias
+  tags                      = var.tags
+
+  access = [
+    {
+      principal_arn  = local.a.pipeline_role_arn
+      read_prefixes  = [local.prefixes.pipeline, local.prefixes.source]
+      write_prefixes = [local.prefixes.pipeline]
+      list           = true
+    },
+    # B's action role reads the source artifact and writes the training output artifact for the pipeline.
+    { principal_arn = local.b.action_role_arn, read_prefixes = [local.prefixes.pipeline], write_prefixes = [local.prefixes.pipeline] },
+    # SageMaker training reads the data, writes the model and (spot) checkpoints.
+    {
+      principal_arn  = local.b.sagemaker_role_arn
+      read_prefixes  = [local.prefixes.data, local.prefixes.checkpoints]
+      write_prefixes = [local.prefixes.models, local.prefixes.checkpoints]
+      list           = true
+    },
+    # The Step Functions role starts the training job with the CMK for output and volume: it needs key grants only.
+    { principal_arn = local.b.sfn_role_arn },
+    # C's action role reads the training output artifact that the deployer receives.
+    { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.pipeline] },
+    # SageMaker hosting in C reads the model.
+    { principal_arn = local.c.model_role_arn, read_prefixes = [local.prefixes.models] },
+  ]
+}
+
+data "aws_iam_policy_document" "callback" {
+  statement {
+    sid     = "ReportDeploymentResult"
+    actions = ["codepipeline:PutJobFailureResult", "codepipeline:PutJobSuccessResult"]
+    # AWS supports no resource-level permission for these job actions: "*" is the only valid resource.
+    resources = ["*"]
+  }
+}
+
+module "callback_role" {
+  source = "../../modules/cross-account-role"
+
+  name              = local.a.callback_role_name
+  trusted_role_arns = [local.c.deployer_role_arn]
+  policies          = { report-deployment = data.aws_iam_policy_document.callback.json }
+  tags              = var.tags
+}
+
+module "pipeline" {
+  source = "../../modules/codepipeline"
+
+  approval                 = var.approval
+  artifact_bucket_arn      = local.a.bucket_arn # known at plan time, so the pipeline role policy can be checked before apply
+  artifact_bucket_name     = module.artifacts.bucket_name
+  artifact_kms_key_arn     = module.artifacts.key_arn
+  name                     = local.a.pipeline_name
+  pipeline_artifact_prefix = local.prefixes.pipeline
+  pipeline_source          = var.pipeline_source
+  role_name                = local.a.pipeline_role_name
+  source_object_prefix     = local.prefixes.source
+  tags                     = var.tags
+
+  training = {
+    action_role_arn   = local.b.action_role_arn
+    state_machine_arn = local.b.state_machine_arn
+  }
+
+  deploy = {
+    action_role_arn   = local.c.action_role_arn
+    callback_role_arn = module.callback_role.role_arn
+    function_name     = local.c.deployer_arn
+  }
+}

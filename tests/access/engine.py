@@ -1,0 +1,360 @@
+"""IAM policy evaluation for the access matrix, built on principalmapper's local authorization check.
+
+Why principalmapper: it is a well-known, maintained-enough engine (NCC Group) whose `local_check_authorization_full`
+implements the AWS evaluation logic we need (explicit deny anywhere wins; same-account vs cross-account resource
+policies; IAM trust and KMS key policies must allow even in the same account; permissions boundaries; session
+policies). We wrap it in `evaluate()` / `explain()` and fix the parts that are wrong or missing for our policies.
+
+Compatibility shim (Python >= 3.10). principalmapper 1.1.5 does `from collections import Mapping, MutableMapping`,
+aliases that were removed from `collections` in Python 3.10. `_install_collections_aliases()` puts the
+`collections.abc` classes back on `collections` *before* principalmapper is imported; nothing else changes.
+
+Condition-operator fixes (`_patch_condition_operators()`), each pinned by tests/access/test_engine.py:
+  * String*: AWS treats a missing key as "condition true" for every negated operator (StringNotEquals,
+    StringNotLike, and their IgnoreCase forms) and "false" for positive ones unless ...IfExists; principalmapper
+    returned false for a missing key under StringNotLike. Policy variables (`${aws:PrincipalAccount}`) in
+    condition values are substituted from the request context, as AWS does.
+  * *Like and Resource/Action wildcards: principalmapper built regexes by escaping only `.`, `$`, `^`, so a `+`,
+    `(`, `[` or `|` in a name was read as regex syntax; we escape everything except `*` and `?`.
+  * Arn*: AWS matches each of the six colon-separated ARN parts separately (a `*` never spans a `:`) and
+    case-sensitively; principalmapper matched the whole string case-insensitively.
+  * Bool/Null/...: policies written with `jsonencode()` may carry JSON booleans or numbers as condition values
+    (`"aws:SecureTransport": false`); AWS reads them as strings, principalmapper compared them to "true"/"false"
+    strings and silently never matched. `normalize_policy()` stringifies them before evaluation.
+  * An unknown condition operator (a typo such as "StringEqual" or "ArnEqual") was ignored by principalmapper,
+    which makes the condition *match*; AWS rejects such a policy. We raise `PolicyError` instead.
+
+Principals (`principal_arn`):
+  * an IAM role or user ARN: evaluated with its identity policies (and optional permissions boundary);
+  * an account root, `arn:aws:iam::<acct>:root`: the account's root user, i.e. every identity permission
+    (pass `identity_policies=[ALLOW_ALL]`, or use it to model "an administrator of that account");
+  * `anonymous` (or `*`): an unauthenticated caller; only resource-policy statements with `Principal: "*"` grant;
+  * a service principal such as `sagemaker.amazonaws.com`: only a resource/trust policy statement naming the
+    service can grant (context should carry aws:SourceAccount / aws:SourceArn).
+"""
+
+from __future__ import annotations
+
+import collections
+import collections.abc
+import copy
+import fnmatch
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _install_collections_aliases() -> None:
+    """Re-add the pre-3.10 `collections.Mapping` etc. aliases that principalmapper 1.1.5 imports."""
+    for name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set", "MutableSet", "Iterable",
+                 "Callable"):
+        if not hasattr(collections, name):
+            setattr(collections, name, getattr(collections.abc, name))
+
+
+_install_collections_aliases()
+
+from principalmapper.common import Node, Policy  # noqa: E402
+from principalmapper.querying import local_policy_simulation as lps  # noqa: E402
+from principalmapper.querying import query_interface as qi  # noqa: E402
+from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # noqa: E402
+
+ALLOW_ALL: dict = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ANONYMOUS = "anonymous"
+
+_BASE_OPERATORS = {
+    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
+    "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
+    "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
+    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
+    "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike",
+}
+
+
+class PolicyError(ValueError):
+    """A policy that AWS would reject (or that this engine cannot evaluate faithfully)."""
+
+
+def _check_operator(block: str) -> None:
+    op = block.split(":", 1)[1] if block.startswith(("ForAllValues:", "ForAnyValue:")) else block
+    if op == "Null":
+        return
+    if op.endswith("IfExists"):
+        op = op[: -len("IfExists")]
+    if op not in _BASE_OPERATORS:
+        raise PolicyError(f"unknown condition operator {block!r}")
+
+
+# --------------------------------------------------------------------------------------------- pattern matching
+def _wildcard_regex(pattern: str) -> str:
+    """`*` -> any run of characters, `?` -> one character, everything else literal."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
+_POLICY_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+_SPECIAL_VARIABLES = {"*": "*", "?": "?", "$": "$"}
+
+
+def _substitute_variables(value: str, context: CaseInsensitiveDict | None) -> str:
+    """Replace `${key}` policy variables with their context value (AWS: `${*}`, `${?}`, `${$}` are literals)."""
+
+    def repl(m: re.Match) -> str:
+        key = m.group(1)
+        if key in _SPECIAL_VARIABLES:
+            return _SPECIAL_VARIABLES[key]
+        if context is not None and key in context and isinstance(context[key], str):
+            return context[key]
+        return m.group(0)  # an unresolved variable never matches a real value
+
+    return _POLICY_VARIABLE.sub(repl, value)
+
+
+def _compose_pattern(string_to_transform: str) -> re.Pattern:
+    # Same contract as principalmapper's (case-insensitive: used for actions and resources), but fully escaped.
+    return re.compile("^" + _wildcard_regex(string_to_transform) + "$", re.IGNORECASE | re.DOTALL)
+
+
+def _like(pattern: str, value: str) -> bool:
+    return re.fullmatch(_wildcard_regex(pattern), value, flags=re.DOTALL) is not None
+
+
+def _arn_like(pattern: str, value: str) -> bool:
+    """AWS ArnLike/ArnEquals: six colon-delimited parts, each matched on its own, case-sensitively."""
+    p_parts = pattern.split(":", 5)
+    v_parts = value.split(":", 5)
+    if len(p_parts) != 6 or len(v_parts) != 6:
+        return False
+    return all(fnmatch.fnmatchcase(v, p.replace("[", "[[]")) for p, v in zip(p_parts, v_parts, strict=True))
+
+
+# --------------------------------------------------------------------------------------------- operator patches
+def _values(value: Any) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _get_str_match(block: str, policy_key: str, policy_value, context: CaseInsensitiveDict) -> bool:
+    op = block.split(":", 1)[1] if ":" in block else block
+    if_exists = op.endswith("IfExists")
+    op = op.removesuffix("IfExists")
+    negated = "Not" in op
+    if policy_key not in context:
+        return if_exists or negated
+    policy_values = [_substitute_variables(str(v), context) for v in _values(policy_value)]
+    context_values = [str(v) for v in _values(context[policy_key])]
+
+    def one(pv: str, cv: str) -> bool:
+        if op in ("StringEquals", "StringNotEquals"):
+            return pv == cv
+        if op in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+            return pv.lower() == cv.lower()
+        return _like(pv, cv)  # StringLike, StringNotLike
+
+    hit = any(one(pv, cv) for pv in policy_values for cv in context_values)
+    return not hit if negated else hit
+
+
+def _get_arn_match(block: str, policy_key: str, policy_value, context: CaseInsensitiveDict) -> bool:
+    op = block.split(":", 1)[1] if ":" in block else block
+    if_exists = op.endswith("IfExists")
+    negated = "Not" in op
+    if policy_key not in context:
+        return if_exists or negated
+    policy_values = [_substitute_variables(str(v), context) for v in _values(policy_value)]
+    hit = any(_arn_like(pv, str(cv)) for pv in policy_values for cv in _values(context[policy_key]))
+    return not hit if negated else hit
+
+
+_original_get_condition_match = lps._get_condition_match
+
+
+def _get_condition_match(condition: dict, context: CaseInsensitiveDict) -> bool:
+    for block in condition:
+        _check_operator(block)
+    return _original_get_condition_match(condition, context)
+
+
+def _patch_condition_operators() -> None:
+    lps._get_str_match = _get_str_match
+    lps._get_arn_match = _get_arn_match
+    lps._compose_pattern = _compose_pattern
+    lps._get_condition_match = _get_condition_match
+
+
+_patch_condition_operators()
+
+
+# --------------------------------------------------------------------------------------------- policies
+def normalize_policy(policy: dict | str | None) -> dict | None:
+    """Parse a JSON string if needed; stringify JSON booleans/numbers in Condition values (AWS reads them as
+    strings); validate condition operators."""
+    if policy is None:
+        return None
+    if isinstance(policy, str):
+        import json
+
+        policy = json.loads(policy)
+    policy = copy.deepcopy(policy)
+    statements = policy.get("Statement", [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    for st in statements:
+        for block, keys in (st.get("Condition") or {}).items():
+            _check_operator(block)
+            for key, value in keys.items():
+                keys[key] = [_stringify(v) for v in value] if isinstance(value, list) else _stringify(value)
+    policy["Statement"] = statements
+    return policy
+
+
+def _stringify(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+# --------------------------------------------------------------------------------------------- principals
+class _Principal(Node):
+    """A Node without principalmapper's user/role-only validation (so account roots can be modelled)."""
+
+    def __init__(self, arn: str, policies: list[dict], boundary: dict | None):  # noqa: D107
+        self.arn = arn
+        self.id_value = "AROAEXAMPLE" + re.sub(r"[^A-Za-z0-9]", "", arn)[-12:].upper()
+        self.attached_policies = [Policy(arn, f"p{i}", p) for i, p in enumerate(policies)]
+        self.group_memberships = []
+        self.trust_policy = None
+        self.instance_profile = None
+        self.active_password = False
+        self.access_keys = 0
+        self.is_admin = False
+        self.permissions_boundary = Policy(arn, "boundary", boundary) if boundary is not None else None
+        self.has_mfa = False
+        self.tags = {}
+        self.cache = {}
+
+
+_ANONYMOUS_STANDIN = "arn:aws:iam::000000000000:user/anonymous-caller"
+
+
+def _is_service(principal: str) -> bool:
+    return not principal.startswith("arn:") and principal.endswith(".amazonaws.com")
+
+
+def _account_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    details: dict = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def explain(
+    principal_arn: str,
+    action: str,
+    resource_arn: str,
+    context: dict | None = None,
+    identity_policies: list[dict] | None = None,
+    resource_policy: dict | str | None = None,
+    resource_owner: str | None = None,
+    permissions_boundary: dict | None = None,
+    session_policy: dict | None = None,
+) -> Decision:
+    """Evaluate one request; see `evaluate`. Returns a Decision with a short reason."""
+    ctx = {k: _stringify(v) if not isinstance(v, list) else [_stringify(x) for x in v]
+           for k, v in (context or {}).items()}
+    rp = normalize_policy(resource_policy)
+    owner = resource_owner or _account_of(resource_arn)
+    if rp is not None and not owner:
+        raise ValueError(f"resource_owner is required for {resource_arn} (its ARN has no account)")
+    service = resource_arn.split(":")[2] if resource_arn.startswith("arn:") else ""
+
+    if principal_arn in (ANONYMOUS, "*"):
+        return _explain_anonymous(action, resource_arn, ctx, rp)
+    if _is_service(principal_arn):
+        return _explain_service(principal_arn, action, resource_arn, ctx, rp)
+
+    policies = [normalize_policy(p) for p in (identity_policies or [])]
+    node = _Principal(principal_arn, policies, normalize_policy(permissions_boundary))
+    if service in ("kms", "iam") and rp is None:
+        raise ValueError(f"{resource_arn}: a KMS key or IAM role is only usable through its key/trust policy; pass it")
+    allowed = qi.local_check_authorization_full(
+        node, action, resource_arn, CaseInsensitiveDict(ctx), rp, owner if rp is not None else None, None,
+        normalize_policy(session_policy),
+    )
+    return Decision(bool(allowed), _reason(node, action, resource_arn, ctx, rp, owner, allowed))
+
+
+def _reason(node, action, resource, ctx, rp, owner, allowed) -> str:
+    keys = CaseInsensitiveDict(ctx)
+    keys.update(qi._infer_condition_keys(node, keys))
+    if rp is not None:
+        res = lps.resource_policy_authorization(node, owner, rp, action, resource, keys)
+        rp_txt = res.name.lower()
+    else:
+        rp_txt = "no resource policy"
+    id_deny = qi.has_matching_statement(node, "Deny", action, resource, keys)
+    id_allow = qi.has_matching_statement(node, "Allow", action, resource, keys)
+    where = "" if not owner else ", same-account" if _account_of(node.arn) == owner else ", cross-account"
+    return (f"{'allow' if allowed else 'deny'}: identity={'deny' if id_deny else 'allow' if id_allow else 'none'}, "
+            f"resource policy={rp_txt}{where}")
+
+
+def _explain_anonymous(action: str, resource: str, ctx: dict, rp: dict | None) -> Decision:
+    if rp is None:
+        return Decision(False, "deny: anonymous caller and no resource policy")
+    keys = CaseInsensitiveDict(ctx)
+    keys.setdefault("aws:SecureTransport", "true")
+    stand_in = _Principal(_ANONYMOUS_STANDIN, [], None)
+    matching = lps.resource_policy_matching_statements(stand_in, rp, action, resource, keys)
+    if any(st["Effect"] == "Deny" for st in matching):
+        return Decision(False, "deny: explicit deny in resource policy")
+    for st in matching:
+        principal = st.get("Principal")
+        if principal == "*" or (isinstance(principal, dict) and "*" in _values(principal.get("AWS", []))):
+            return Decision(True, "allow: resource policy grants Principal '*'")
+    return Decision(False, "deny: no public grant in resource policy")
+
+
+def _explain_service(service: str, action: str, resource: str, ctx: dict, rp: dict | None) -> Decision:
+    if rp is None:
+        return Decision(False, f"deny: {service} needs a resource/trust policy grant")
+    keys = CaseInsensitiveDict(ctx)
+    keys.setdefault("aws:SecureTransport", "true")
+    res = lps.resource_policy_authorization(service, "", rp, action, resource, keys)
+    if res is lps.ResourcePolicyEvalResult.SERVICE_MATCH:
+        return Decision(True, "allow: resource policy grants the service principal")
+    return Decision(False, f"deny: resource policy {res.name.lower()} for {service}")
+
+
+def evaluate(
+    principal_arn: str,
+    action: str,
+    resource_arn: str,
+    context: dict | None = None,
+    identity_policies: list[dict] | None = None,
+    resource_policy: dict | str | None = None,
+    resource_owner: str | None = None,
+    permissions_boundary: dict | None = None,
+    session_policy: dict | None = None,
+) -> bool:
+    """Would AWS allow `principal_arn` to perform `action` on `resource_arn`?
+
+    - `context`: request context keys (aws:SecureTransport, s3:x-amz-server-side-encryption..., aws:SourceArn...).
+      aws:PrincipalArn, aws:PrincipalAccount, aws:userid are inferred from the principal; aws:SecureTransport
+      defaults to "true".
+    - `identity_policies`: the principal's identity-based policies (inline + attached), dicts or JSON strings.
+    - `resource_policy`: the policy on the resource: bucket policy (S3), key policy (KMS; required), trust policy
+      (sts:AssumeRole on a role ARN; required), Lambda/SNS resource policy.
+    - `resource_owner`: account owning the resource; taken from the ARN when it has one (S3 ARNs do not).
+    Rules: an explicit Deny anywhere wins; same account: identity OR resource policy allows (for KMS keys and
+    IAM roles the key/trust policy must allow, its account-root principal delegating to identity policies);
+    cross account: the resource policy AND the identity policy must allow.
+    """
+    return explain(principal_arn, action, resource_arn, context, identity_policies, resource_policy,
+                   resource_owner, permissions_boundary, session_policy).allowed

@@ -1,0 +1,130 @@
+"""The cross-account contract, proven on the plans of the three envs with one set of account IDs.
+
+A is applied first and names B's and C's roles before they exist; B and C read A's outputs. This checks that
+every role ARN A grants or assumes is one that B or C creates, that every role in B and C that uses A's key or
+bucket is granted by A, that B's and C's action roles trust exactly A's pipeline role, and that everything B and C
+read from A's remote state is an output of A.
+"""
+
+import json
+import re
+from functools import cache
+
+import pytest
+import tfplan
+from inventory import SHARED_OUTPUTS, TESTS
+
+ACCOUNTS = {"shared": "111111111111", "training": "222222222222", "production": "333333333333"}
+TEST_OUTPUTS = json.loads(SHARED_OUTPUTS.read_text())["test_shared_outputs"]
+CASES = {"shared": "codecommit", "training": "spot-off", "production": "serverless"}
+
+pytestmark = pytest.mark.plan
+
+
+@cache
+def plan(env: str):
+    files = [TESTS / "envs" / env / f"{CASES[env]}.tfvars"] + ([SHARED_OUTPUTS] if env != "shared" else [])
+    return tfplan.plan_env(env, f"contract-{env}", files)
+
+
+def resources(env: str, rtype: str) -> list[dict]:
+    return [r["values"] for r in tfplan.all_resources(plan(env)).values() if r["type"] == rtype]
+
+
+def role_arns(env: str) -> set[str]:
+    return {f"arn:aws:iam::{ACCOUNTS[env]}:role/{r['name']}" for r in resources(env, "aws_iam_role")}
+
+
+def principal_arn_conditions(policy: str) -> set[str]:
+    found = set()
+    for st in json.loads(policy)["Statement"]:
+        for test, conds in st.get("Condition", {}).items():
+            if test.startswith("Arn") or test.startswith("String"):
+                values = conds.get("aws:PrincipalArn", [])
+                found |= set([values] if isinstance(values, str) else values)
+    return found
+
+
+def key_users() -> set[str]:
+    (key,) = [k for k in resources("shared", "aws_kms_key")]
+    return principal_arn_conditions(key["policy"])
+
+
+def policies_of(env: str) -> dict[str, list[str]]:
+    """Role name -> its inline policy documents (JSON strings)."""
+    out: dict[str, list[str]] = {}
+    for p in resources(env, "aws_iam_role_policy"):
+        assert "policy" in p, f"policy of {p['role']} in {env} is not known at plan time"
+        out.setdefault(p["role"], []).append(p["policy"])
+    return out
+
+
+def test_key_users_are_roles_that_b_and_c_or_a_create():
+    created = role_arns("shared") | role_arns("training") | role_arns("production")
+    contract = {TEST_OUTPUTS["pipeline_role_arn"]}
+    assert key_users(), "A's key policy grants nobody"
+    assert key_users() <= created | contract, f"A grants roles nobody creates: {key_users() - created - contract}"
+
+
+def test_every_role_in_b_and_c_that_uses_a_key_is_granted_by_a():
+    key_arn = TEST_OUTPUTS["artifact_kms_key_arn"]
+    for env in ("training", "production"):
+        for role, docs in policies_of(env).items():
+            if any(key_arn in d for d in docs):
+                arn = f"arn:aws:iam::{ACCOUNTS[env]}:role/{role}"
+                assert arn in key_users(), f"{arn} uses A's key but A's key policy does not grant it"
+
+
+def test_callback_role_trusts_exactly_cs_deployer_role():
+    trusts = {r["name"]: r["assume_role_policy"] for r in resources("shared", "aws_iam_role")}
+    callback = TEST_OUTPUTS["callback_role_arn"].split("/")[-1]
+    deployer = [
+        r for r in resources("production", "aws_lambda_function") if r["function_name"].endswith("-deployer")
+    ]
+    assert deployer, "C plans no deployer function"
+    assert principal_arn_conditions(trusts[callback]) == {
+        f"arn:aws:iam::{ACCOUNTS['production']}:role/{n}"
+        for n in {r["name"] for r in resources("production", "aws_iam_role")}
+        if n.endswith("-deployer")
+    }
+
+
+def test_pipeline_assumes_and_targets_exactly_what_b_and_c_create():
+    (pipeline,) = resources("shared", "aws_codepipeline")
+    actions = {a["name"]: a for s in pipeline["stage"] for a in s["action"]}
+    train, deploy = actions["Train"], actions["Deploy"]
+    assert train["role_arn"] in role_arns("training")
+    assert deploy["role_arn"] in role_arns("production")
+    (sm,) = resources("training", "aws_sfn_state_machine")
+    assert train["configuration"]["StateMachineArn"] == (
+        f"arn:aws:states:eu-west-1:{ACCOUNTS['training']}:stateMachine:{sm['name']}"
+    )
+    (fn,) = resources("production", "aws_lambda_function")
+    assert deploy["configuration"]["FunctionName"].split(":")[-1] == fn["function_name"]
+    params = json.loads(deploy["configuration"]["UserParameters"])
+    assert params["callback_role_arn"] in role_arns("shared")
+
+
+@pytest.mark.parametrize("env", ["training", "production"])
+def test_action_role_trusts_exactly_as_pipeline_role(env):
+    action = [r for r in resources(env, "aws_iam_role") if r["name"].endswith("-action")]
+    assert len(action) == 1
+    assert principal_arn_conditions(action[0]["assume_role_policy"]) == {TEST_OUTPUTS["pipeline_role_arn"]}
+    assert TEST_OUTPUTS["pipeline_role_arn"] in role_arns("shared"), "A does not create the role B and C trust"
+
+
+def test_b_and_c_read_only_outputs_that_a_has():
+    a_outputs = set(re.findall(r'^output "([^"]+)"', (tfplan.REPO / "envs/shared/outputs.tf").read_text(), re.M))
+    assert set(TEST_OUTPUTS) == a_outputs, "tests/envs/shared-outputs.tfvars.json must mirror envs/shared outputs"
+    for env in ("training", "production"):
+        used = set()
+        for tf in (tfplan.REPO / "envs" / env).glob("*.tf"):
+            used |= set(re.findall(r"local\.shared\.([a-z_]+)", tf.read_text()))
+        assert used, f"{env} reads nothing from A?"
+        assert used <= a_outputs, f"{env} reads {used - a_outputs}, which A does not output"
+
+
+def test_test_outputs_match_what_a_plans():
+    planned = tfplan.planned_outputs(plan("shared"))
+    for name, value in planned.items():
+        assert TEST_OUTPUTS[name] == value, f"shared-outputs.tfvars.json {name} differs from A's plan"
