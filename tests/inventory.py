@@ -79,7 +79,7 @@ def inventory_errors(inventory: dict, plan) -> list[str]:
         if address not in resources:
             errors.append(f"{address}: not planned (planned: {', '.join(sorted(resources))})")
             continue
-        errors += subset_errors(values, resources[address]["values"], address)
+        errors += subset_errors(values, resources[address].get("values", {}), address)
     if "counts" in inventory:
         counts = tfplan.resource_counts(plan)
         if counts != inventory["counts"]:
