@@ -5,7 +5,8 @@ A synthetic, deterministic binary-classification set (no download, numpy only, s
 SageMaker built-in XGBoost CSV convention: label (0/1) in the first column, no header, numeric features.
 
 The generating process is a small "customer churn"-like model: 12 features, of which 6 carry signal through a
-non-linear score (interactions and thresholds, so trees beat a linear model), 6 are noise; labels are drawn from
+non-linear score (interactions and thresholds, so trees beat a linear model), 6 are noise; labels are drawn
+from
 a logistic of the score, so the task is learnable but not separable (validation AUC around 0.9, not 1.0) and a
 quality gate threshold between 0.5 and 0.95 is meaningful.
 
@@ -58,7 +59,9 @@ def write_csv(path: Path, labels: np.ndarray, features: np.ndarray) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent.parent / "pipeline" / "data")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).resolve().parent.parent / "pipeline" / "data"
+    )
     parser.add_argument("--rows", type=int, default=1600)
     parser.add_argument("--seed", type=int, default=20240601)
     args = parser.parse_args()
@@ -67,7 +70,10 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     write_csv(args.out / "train.csv", labels[:split], features[:split])
     write_csv(args.out / "validation.csv", labels[split:], features[split:])
-    print(f"wrote {split} train and {args.rows - split} validation rows to {args.out} (positives {labels.mean():.1%})")
+    print(
+        f"wrote {split} train and {args.rows - split} validation rows to {args.out} "
+        f"(positives {labels.mean():.1%})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Plan inventories in the style of cloud-foundation-fabric: `<case>.tfvars` + `<case>.yaml`.
 
 The YAML lists `values` (per resource address, a subset of the planned attribute values; the string
-`__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per type)
+`__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per type; 0 asserts none)
 and optionally `outputs` (subset of the outputs known at plan time). Cases live in tests/modules/<module>/ (module
 name with "_" for "-") and tests/envs/<env>/. Regenerate one with: python tests/regen_inventory.py <case.yaml>
 """
@@ -82,7 +82,8 @@ def inventory_errors(inventory: dict, plan) -> list[str]:
         errors += subset_errors(values, resources[address].get("values", {}), address)
     if "counts" in inventory:
         counts = tfplan.resource_counts(plan)
-        if counts != inventory["counts"]:
+        expected = {t: n for t, n in inventory["counts"].items() if n}  # a 0 asserts the type is not planned
+        if counts != expected:
             errors.append(f"counts: expected {inventory['counts']}, got {counts}")
     errors += subset_errors(inventory.get("outputs") or {}, tfplan.planned_outputs(plan), "outputs")
     return errors

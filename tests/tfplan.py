@@ -17,12 +17,15 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import sfn_validator
 import tftest
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".tftest"
 CLI_CONFIG = REPO / "build" / "terraform.rc"
 
+# Fake credentials and no account lookup: a plan needs no AWS. The sfn endpoint is a local stand-in for the one API
+# the provider calls while planning (tests/sfn_validator.py).
 FAKE_PROVIDER_SETTINGS = """
   access_key                  = "test"
   secret_key                  = "test"
@@ -31,18 +34,31 @@ FAKE_PROVIDER_SETTINGS = """
   skip_requesting_account_id  = true
 """
 
-MODULE_PROVIDER = f"""
+
+
+def module_provider() -> str:
+    return f"""
 provider "aws" {{
   region = "eu-west-1"
-{FAKE_PROVIDER_SETTINGS}}}
+{FAKE_PROVIDER_SETTINGS}
+  endpoints {{
+    sfn = "{sfn_validator.endpoint()}"
+  }}
+}}
 """
 
-# An override file merges into the env's own provider block. allowed_account_ids cannot be checked without an
-# account lookup, which the fake credentials skip; tests/test_envs.py asserts the env's setting instead.
-ENV_PROVIDER_OVERRIDE = f"""
+
+def env_provider_override() -> str:
+    # An override file merges into the env's own provider block. allowed_account_ids cannot be checked without an
+    # account lookup, which the fake credentials skip; tests/test_contract.py asserts the envs' setting instead.
+    return f"""
 provider "aws" {{
   allowed_account_ids = null
-{FAKE_PROVIDER_SETTINGS}}}
+{FAKE_PROVIDER_SETTINGS}
+  endpoints {{
+    sfn = "{sfn_validator.endpoint()}"
+  }}
+}}
 """
 
 ENV_REMOTE_STATE = """
@@ -94,7 +110,7 @@ def prepare_module(module: str, name: str, var_names: list[str]) -> Path:
     if not src.is_dir():
         raise FileNotFoundError(f"no module {src}")
     d = _fresh(name)
-    lines = [MODULE_PROVIDER, 'module "this" {', f'  source = "../../modules/{module}"']
+    lines = [module_provider(), 'module "this" {', f'  source = "../../modules/{module}"']
     lines += [f"  {v} = var.{v}" for v in var_names]
     lines.append("}")
     lines += [f'variable "{v}" {{\n  type = any\n}}' for v in var_names]
@@ -110,7 +126,7 @@ def prepare_env(env: str, name: str) -> Path:
     for f in src.glob("*.tf"):
         if f.name not in {"backend.tf", "remote-state.tf"}:
             shutil.copy(f, d / f.name)
-    (d / "zz_test_provider_override.tf").write_text(ENV_PROVIDER_OVERRIDE)
+    (d / "zz_test_provider_override.tf").write_text(env_provider_override())
     if (src / "remote-state.tf").exists():
         (d / "remote-state.tf").write_text(ENV_REMOTE_STATE)
     return d

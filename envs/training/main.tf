@@ -29,6 +29,7 @@ module "log_key" {
 module "training" {
   source = "../../modules/training-sfn"
 
+  account_id           = local.account
   artifact_bucket_name = local.shared.artifact_bucket_name
   artifact_kms_key_arn = local.shared.artifact_kms_key_arn
   checkpoint_prefix    = local.shared.artifact_prefixes.checkpoints

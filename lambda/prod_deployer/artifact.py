@@ -53,7 +53,9 @@ def validate_training_output(obj: Any) -> TrainingOutput:
     if "model_data_url" in obj and (not isinstance(url, str) or not MODEL_DATA_URL.match(url)):
         problems.append(f"model_data_url must be s3://<bucket>/<key>/model.tar.gz, got {url!r}")
     job_name = obj.get("training_job_name")
-    if "training_job_name" in obj and (not isinstance(job_name, str) or not TRAINING_JOB_NAME.match(job_name)):
+    if "training_job_name" in obj and (
+        not isinstance(job_name, str) or not TRAINING_JOB_NAME.match(job_name)
+    ):
         problems.append(f"training_job_name is not a SageMaker training job name: {job_name!r}")
     image = obj.get("image_uri")
     if "image_uri" in obj and (not isinstance(image, str) or not image):
@@ -100,9 +102,11 @@ def validate_training_output(obj: Any) -> TrainingOutput:
 
 
 def decode_artifact(body: bytes) -> Any:
-    """The JSON document in an artifact: a zip holding exactly one JSON file (any name) or a bare JSON object."""
+    """The JSON in an artifact: a zip holding exactly one JSON file (any name), or a bare JSON object."""
     if len(body) > MAX_ARTIFACT_BYTES:
-        raise JobFailed(f"input artifact is {len(body)} bytes; a training output is expected to be under 1 MiB")
+        raise JobFailed(
+            f"input artifact is {len(body)} bytes; a training output is expected to be under 1 MiB"
+        )
     if body[:4] == b"PK\x03\x04" or body[:4] == b"PK\x05\x06":
         try:
             with zipfile.ZipFile(io.BytesIO(body)) as archive:

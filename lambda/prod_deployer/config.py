@@ -1,4 +1,4 @@
-"""Deployer settings from environment variables (set by modules/prod-deployer), validated with clear messages."""
+"""Deployer settings from environment variables (set by modules/prod-deployer), validated clearly."""
 
 from __future__ import annotations
 
@@ -91,7 +91,9 @@ def parse_endpoint_config(raw: str, problems: list[str]) -> EndpointSettings | N
             return None
         memory = _int(sub, "memory_mb", f"{where}.serverless", 1024, 6144, problems)
         if memory and memory not in SERVERLESS_MEMORY_MB:
-            problems.append(f"{where}.serverless.memory_mb must be one of {list(SERVERLESS_MEMORY_MB)}, got {memory}")
+            problems.append(
+                f"{where}.serverless.memory_mb must be one of {list(SERVERLESS_MEMORY_MB)}, got {memory}"
+            )
         concurrency = _int(sub, "max_concurrency", f"{where}.serverless", 1, 200, problems)
         return EndpointSettings("serverless", serverless=ServerlessSettings(memory, concurrency))
     if kind == "instance":
@@ -111,10 +113,14 @@ def parse_endpoint_config(raw: str, problems: list[str]) -> EndpointSettings | N
             alarms = []
         for alarm in alarms:
             if not isinstance(alarm, str) or not ALARM_NAME.match(alarm):
-                problems.append(f"{where}.instance.rollback_alarm_names holds an invalid alarm name: {alarm!r}")
+                problems.append(
+                    f"{where}.instance.rollback_alarm_names holds an invalid alarm name: {alarm!r}"
+                )
         capture = sub.get("data_capture_s3_uri")
         if capture is not None and (not isinstance(capture, str) or not S3_URI.match(capture)):
-            problems.append(f"{where}.instance.data_capture_s3_uri must be an s3://bucket/prefix URI, got {capture!r}")
+            problems.append(
+                f"{where}.instance.data_capture_s3_uri must be an s3://bucket/prefix URI, got {capture!r}"
+            )
         return EndpointSettings(
             "instance",
             instance=InstanceSettings(
@@ -134,7 +140,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     """Read and validate every setting; raise ConfigurationError listing all problems at once."""
     problems: list[str] = []
     endpoint_name = _required(env, "ENDPOINT_NAME", problems)
-    if endpoint_name and not SAGEMAKER_NAME.match(endpoint_name):
+    if endpoint_name and (len(endpoint_name) > 63 or not SAGEMAKER_NAME.match(endpoint_name)):
         problems.append(
             f"ENDPOINT_NAME {endpoint_name!r} is not a valid SageMaker name "
             "(1-63 characters: letters, digits, hyphens; starts and ends with a letter or digit)"

@@ -66,11 +66,15 @@ def raw_user_parameters(event: Any) -> str | None:
 def parse_user_parameters(raw: str | None) -> UserParameters:
     """Validate the UserParameters JSON string (see docs/interfaces.md)."""
     if raw is None or not raw.strip():
-        raise ConfigurationError("action user parameters are missing: expected a JSON object with callback_role_arn")
+        raise ConfigurationError(
+            "action user parameters are missing: expected a JSON object with callback_role_arn"
+        )
     try:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ConfigurationError(f"action user parameters are not valid JSON: {exc.msg} at position {exc.pos}") from None
+        raise ConfigurationError(
+            f"action user parameters are not valid JSON: {exc.msg} at position {exc.pos}"
+        ) from None
     if not isinstance(obj, dict):
         raise ConfigurationError("action user parameters must be a JSON object")
     problems: list[str] = []
@@ -80,10 +84,16 @@ def parse_user_parameters(raw: str | None) -> UserParameters:
     elif not isinstance(role, str) or not IAM_ROLE_ARN.match(role):
         problems.append(f"user parameter callback_role_arn must be an IAM role ARN, got {role!r}")
     execution_id = obj.get("pipeline_execution_id")
-    if execution_id is not None and (not isinstance(execution_id, str) or not EXECUTION_ID.match(execution_id)):
-        problems.append(f"user parameter pipeline_execution_id is not a pipeline execution id: {execution_id!r}")
+    if execution_id is not None and (
+        not isinstance(execution_id, str) or not EXECUTION_ID.match(execution_id)
+    ):
+        problems.append(
+            f"user parameter pipeline_execution_id is not a pipeline execution id: {execution_id!r}"
+        )
     training_arn = obj.get("training_execution_arn")
-    if training_arn is not None and (not isinstance(training_arn, str) or not SFN_EXECUTION_ARN.match(training_arn)):
+    if training_arn is not None and (
+        not isinstance(training_arn, str) or not SFN_EXECUTION_ARN.match(training_arn)
+    ):
         problems.append(
             f"user parameter training_execution_arn is not a Step Functions execution ARN: {training_arn!r}"
         )
@@ -104,7 +114,9 @@ def parse_job(event: Any) -> Job:
         raise ConfigurationError("job event has no data section")
     artifacts = data.get("inputArtifacts")
     if not isinstance(artifacts, list) or not artifacts:
-        raise ConfigurationError("the deploy action has no input artifact: give it the Train stage's output artifact")
+        raise ConfigurationError(
+            "the deploy action has no input artifact: give it the Train stage's output artifact"
+        )
     try:
         location = artifacts[0]["location"]["s3Location"]
         bucket, key = location["bucketName"], location["objectKey"]

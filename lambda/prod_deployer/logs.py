@@ -11,7 +11,14 @@ from typing import Any, TextIO
 
 # Keys whose values are never written, wherever they appear in a logged structure.
 _SECRET_KEYS = frozenset(
-    {"accesskeyid", "secretaccesskey", "sessiontoken", "credentials", "artifactcredentials", "aws_session_token"}
+    {
+        "accesskeyid",
+        "secretaccesskey",
+        "sessiontoken",
+        "credentials",
+        "artifactcredentials",
+        "aws_session_token",
+    }
 )
 
 

@@ -94,7 +94,7 @@ variable "deploy" {
   }
 
   validation {
-    condition     = try(split(":", var.deploy.callback_role_arn)[4] == split(":", var.artifact_kms_key_arn)[4], false)
+    condition     = !can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.deploy.callback_role_arn)) || !can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.artifact_kms_key_arn)) || try(split(":", var.deploy.callback_role_arn)[4] == split(":", var.artifact_kms_key_arn)[4], true)
     error_message = "deploy.callback_role_arn must be a role in the pipeline's account (the account of artifact_kms_key_arn): the deployer reports back through account A."
   }
 
@@ -104,7 +104,7 @@ variable "deploy" {
   }
 
   validation {
-    condition     = !startswith(var.deploy.function_name, "arn:") || try(split(":", var.deploy.function_name)[4] == split(":", var.deploy.action_role_arn)[4], false)
+    condition     = !can(regex("^arn:aws(-cn|-us-gov)?:lambda:[a-z0-9-]+:[0-9]{12}:function:", var.deploy.function_name)) || !can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.deploy.action_role_arn)) || try(split(":", var.deploy.function_name)[4] == split(":", var.deploy.action_role_arn)[4], true)
     error_message = "deploy.function_name, when an ARN, must be in the same account as deploy.action_role_arn (the action runs with that role's credentials)."
   }
 }
@@ -239,12 +239,12 @@ variable "training" {
   }
 
   validation {
-    condition     = try(split(":", var.training.action_role_arn)[4] == split(":", var.training.state_machine_arn)[4], false)
+    condition     = !can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.training.action_role_arn)) || !can(regex("^arn:aws(-cn|-us-gov)?:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", var.training.state_machine_arn)) || try(split(":", var.training.action_role_arn)[4] == split(":", var.training.state_machine_arn)[4], true)
     error_message = "training.action_role_arn and training.state_machine_arn must be in the same account (the action starts the execution with that role's credentials)."
   }
 
   validation {
-    condition     = try(split(":", var.training.state_machine_arn)[3] == split(":", var.artifact_kms_key_arn)[3], false)
+    condition     = !can(regex("^arn:aws(-cn|-us-gov)?:states:[a-z0-9-]+:[0-9]{12}:stateMachine:[A-Za-z0-9_-]{1,80}$", var.training.state_machine_arn)) || !can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.artifact_kms_key_arn)) || try(split(":", var.training.state_machine_arn)[3] == split(":", var.artifact_kms_key_arn)[3], true)
     error_message = "training.state_machine_arn must be in the pipeline's region (the region of artifact_kms_key_arn)."
   }
 }

@@ -108,8 +108,9 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # A PutObject with no encryption header is encrypted by the bucket default (this CMK), so it is allowed; one that
-  # names another algorithm or another key is refused. IfExists makes an absent header pass these two denies.
+  # A PutObject with no encryption header is encrypted by the bucket default (this CMK), so it must pass; one that
+  # names another algorithm or another key is refused. The Null guard is what lets an absent header through: a
+  # negated operator (and its IfExists form) evaluates to true when the key is missing, which would deny it.
   statement {
     sid     = "DenyOtherEncryptionTypes"
     effect  = "Deny"
@@ -120,9 +121,14 @@ data "aws_iam_policy_document" "bucket" {
     }
     resources = ["${local.bucket_arn}/*"]
     condition {
-      test     = "StringNotEqualsIfExists"
+      test     = "StringNotEquals"
       variable = "s3:x-amz-server-side-encryption"
       values   = ["aws:kms"]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption"
+      values   = ["false"]
     }
   }
 
@@ -136,9 +142,14 @@ data "aws_iam_policy_document" "bucket" {
     }
     resources = ["${local.bucket_arn}/*"]
     condition {
-      test     = "StringNotEqualsIfExists"
+      test     = "StringNotEquals"
       variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
       values   = [module.key.key_arn]
+    }
+    condition {
+      test     = "Null"
+      variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
+      values   = ["false"]
     }
   }
 

@@ -6,11 +6,15 @@
         aws.session_for_role("arn:aws:iam::222222222222:role/p-training-sagemaker")   # act as a given role
         aws.env()                                # AWS_* variables for the AWS CLI / Terraform / boto3
 
-Accounts: moto keeps each account's IAM, S3, KMS, ... apart and puts STS AssumeRole keys into the role's account.
-The emulator creates one bootstrap admin role per account (`OrganizationAccountAccessRole`, as AWS Organizations
-does) and reaches an account by assuming it; Terraform does the same with `assume_role` (see terraform_settings).
+Accounts: moto keeps each account's IAM, S3, KMS, ... apart and puts STS AssumeRole keys into the role's
+account.
+The emulator creates one bootstrap admin role per account (`OrganizationAccountAccessRole`, as AWS
+Organizations
+does) and reaches an account by assuming it; Terraform does the same with `assume_role` (see
+terraform_settings).
 
-TLS: the server serves HTTPS with a self-signed certificate for 127.0.0.1/localhost that the emulator generates
+TLS: the server serves HTTPS with a self-signed certificate for 127.0.0.1/localhost that the emulator
+generates
 (its path is `ca_bundle`, exported as AWS_CA_BUNDLE, which boto3, the AWS CLI and Terraform's AWS SDK read).
 Why: the artifact bucket denies requests with aws:SecureTransport = false; over plain HTTP the compat layer's
 correct condition evaluation would (rightly) refuse every request. `tls=False` gives plain HTTP.
@@ -37,7 +41,7 @@ DEFAULT_REGION = "eu-west-1"
 ADMIN_ROLE_NAME = "OrganizationAccountAccessRole"
 # Credentials of the "outside" caller (moto's default account, 123456789012) that assumes into the accounts.
 BOOTSTRAP_ACCESS_KEY = "rehearsal"
-BOOTSTRAP_SECRET_KEY = "rehearsal"  # noqa: S105 - not a secret: the emulator accepts any key
+BOOTSTRAP_SECRET_KEY = "rehearsal"
 _ADMIN_TRUST = (
     '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},'
     '"Action":"sts:AssumeRole"}]}'
@@ -61,7 +65,7 @@ def write_self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> t
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "rehearsal embedded AWS")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     alt_names: list[x509.GeneralName] = [x509.DNSName("localhost")]
     try:
         alt_names.append(x509.IPAddress(ipaddress.ip_address(host)))
@@ -92,7 +96,11 @@ def write_self_signed_certificate(directory: Path, host: str = "127.0.0.1") -> t
 
 @dataclass
 class Emulator:
-    """moto in server mode, in this process, with the compatibility layer installed before it starts."""
+    """moto in server mode, in this process, with the compatibility layer installed before it starts.
+
+    moto's backends are process-global: run one emulator with compat at a time per process (a second one with
+    compat=True is refused); emulators with compat=False share the same resources.
+    """
 
     accounts: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_ACCOUNTS))
     region: str = DEFAULT_REGION
@@ -141,25 +149,36 @@ class Emulator:
         if self.compat:
             from . import compat
 
-            compat.install(self)
+            compat.install(self)  # raises if another emulator of this process holds it
 
         class _Server(ThreadedMotoServer):
-            def _server_entry(inner) -> None:  # noqa: N805 - closure over the emulator's TLS settings
-                from moto.moto_server.utilities import MotoRequestHandler
-                from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+            def _server_entry(inner) -> None:
+                from moto.moto_server.werkzeug_app import (
+                    DomainDispatcherApplication,
+                    MotoRequestHandler,
+                    create_backend_app,
+                )
                 from werkzeug.serving import make_server
 
-                app = DomainDispatcherApplication(create_backend_app)
-                inner._server = make_server(
-                    inner._ip_address, inner._port, app, True,
-                    request_handler=MotoRequestHandler, ssl_context=ssl_context,
-                )
-                inner._server_ready_event.set()
+                try:
+                    app = DomainDispatcherApplication(create_backend_app)
+                    inner._server = make_server(
+                        inner._ip_address,
+                        inner._port,
+                        app,
+                        True,
+                        request_handler=MotoRequestHandler,
+                        ssl_context=ssl_context,
+                    )
+                finally:
+                    inner._server_ready_event.set()  # also on failure: start() checks _server
                 inner._server.serve_forever()
 
         os.environ["MOTO_PORT"] = str(self.port)  # moto's own self-calls (its ASL interpreter) use this
         server = _Server(ip_address=self.host, port=self.port, verbose=False)
         server.start()
+        if server._server is None:
+            raise RuntimeError(f"the emulator could not listen on {self.host}:{self.port}")
         self._server = server
         try:
             self._bootstrap()
@@ -177,7 +196,7 @@ class Emulator:
         if self.compat:
             from . import compat
 
-            compat.uninstall()
+            compat.uninstall(self)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -208,7 +227,8 @@ class Emulator:
 
     def bootstrap_session(self) -> boto3.Session:
         return boto3.Session(
-            aws_access_key_id=BOOTSTRAP_ACCESS_KEY, aws_secret_access_key=BOOTSTRAP_SECRET_KEY,
+            aws_access_key_id=BOOTSTRAP_ACCESS_KEY,
+            aws_secret_access_key=BOOTSTRAP_SECRET_KEY,
             region_name=self.region,
         )
 
@@ -217,7 +237,10 @@ class Emulator:
         if session is None:
             session = self.session(account) if account else self.bootstrap_session()
         return session.client(
-            service, endpoint_url=self.endpoint, verify=self.verify, region_name=self.region,
+            service,
+            endpoint_url=self.endpoint,
+            verify=self.verify,
+            region_name=self.region,
             config=Config(retries={"max_attempts": 2, "mode": "standard"}, s3={"addressing_style": "path"}),
         )
 
@@ -226,9 +249,10 @@ class Emulator:
         account_id = self.account_id(account)
         return self.session_for_role(f"arn:aws:iam::{account_id}:role/{ADMIN_ROLE_NAME}")
 
-    def session_for_role(self, role_arn: str, session_name: str = "rehearsal",
-                         source: boto3.Session | None = None) -> boto3.Session:
-        """Assume `role_arn` (from `source`, default the outside caller) and return a Session with its keys."""
+    def session_for_role(
+        self, role_arn: str, session_name: str = "rehearsal", source: boto3.Session | None = None
+    ) -> boto3.Session:
+        """Assume `role_arn` (from `source`, default: the outside caller); a Session with its keys."""
         cache_key = f"{role_arn}|{session_name}|{id(source) if source else ''}"
         with self._lock:
             if cache_key in self._sessions:
@@ -236,8 +260,10 @@ class Emulator:
         sts = self.client("sts", session=source or self.bootstrap_session())
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
         session = boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"], region_name=self.region,
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=self.region,
         )
         with self._lock:
             self._sessions[cache_key] = session
@@ -251,12 +277,16 @@ class Emulator:
             try:
                 iam.get_role(RoleName=ADMIN_ROLE_NAME)
             except iam.exceptions.NoSuchEntityException:
-                iam.create_role(RoleName=ADMIN_ROLE_NAME, AssumeRolePolicyDocument=_ADMIN_TRUST % "123456789012")
-                iam.put_role_policy(RoleName=ADMIN_ROLE_NAME, PolicyName="admin", PolicyDocument=_ADMIN_POLICY)
+                iam.create_role(
+                    RoleName=ADMIN_ROLE_NAME, AssumeRolePolicyDocument=_ADMIN_TRUST % "123456789012"
+                )
+                iam.put_role_policy(
+                    RoleName=ADMIN_ROLE_NAME, PolicyName="admin", PolicyDocument=_ADMIN_POLICY
+                )
 
     # ------------------------------------------------------------------------------------- for other tools
     def env(self, account: str | None = None) -> dict[str, str]:
-        """Environment for the AWS CLI, boto3 and Terraform: endpoint, CA bundle, outside-caller keys, region."""
+        """Environment for the AWS CLI, boto3, Terraform: endpoint, CA bundle, outside-caller keys, region."""
         env = {
             "AWS_ENDPOINT_URL": self.endpoint,
             "AWS_ACCESS_KEY_ID": BOOTSTRAP_ACCESS_KEY,
@@ -270,7 +300,8 @@ class Emulator:
         if account:
             creds = self.session(account).get_credentials().get_frozen_credentials()
             env.update(
-                AWS_ACCESS_KEY_ID=creds.access_key, AWS_SECRET_ACCESS_KEY=creds.secret_key,
+                AWS_ACCESS_KEY_ID=creds.access_key,
+                AWS_SECRET_ACCESS_KEY=creds.secret_key,
                 AWS_SESSION_TOKEN=creds.token or "",
             )
         return env

@@ -1,36 +1,38 @@
 """IAM policy evaluation for the access matrix, built on principalmapper's local authorization check.
 
-Why principalmapper: it is a well-known, maintained-enough engine (NCC Group) whose `local_check_authorization_full`
-implements the AWS evaluation logic we need (explicit deny anywhere wins; same-account vs cross-account resource
-policies; IAM trust and KMS key policies must allow even in the same account; permissions boundaries; session
-policies). We wrap it in `evaluate()` / `explain()` and fix the parts that are wrong or missing for our policies.
+Why principalmapper: a well-known engine (NCC Group) whose `local_check_authorization_full` implements
+the AWS evaluation logic we need: explicit deny anywhere wins; same-account vs cross-account resource
+policies; IAM trust and KMS key policies must allow even in the same account; permissions boundaries;
+session policies. We wrap it in `evaluate()` / `explain()` and fix what is wrong or missing for us.
 
-Compatibility shim (Python >= 3.10). principalmapper 1.1.5 does `from collections import Mapping, MutableMapping`,
-aliases that were removed from `collections` in Python 3.10. `_install_collections_aliases()` puts the
-`collections.abc` classes back on `collections` *before* principalmapper is imported; nothing else changes.
+Compatibility shim (Python >= 3.10): principalmapper 1.1.5 does `from collections import Mapping,
+MutableMapping`, aliases removed from `collections` in Python 3.10. `_install_collections_aliases()`
+puts the `collections.abc` classes back on `collections` *before* principalmapper is imported.
 
 Condition-operator fixes (`_patch_condition_operators()`), each pinned by tests/access/test_engine.py:
   * String*: AWS treats a missing key as "condition true" for every negated operator (StringNotEquals,
-    StringNotLike, and their IgnoreCase forms) and "false" for positive ones unless ...IfExists; principalmapper
-    returned false for a missing key under StringNotLike. Policy variables (`${aws:PrincipalAccount}`) in
-    condition values are substituted from the request context, as AWS does.
-  * *Like and Resource/Action wildcards: principalmapper built regexes by escaping only `.`, `$`, `^`, so a `+`,
-    `(`, `[` or `|` in a name was read as regex syntax; we escape everything except `*` and `?`.
-  * Arn*: AWS matches each of the six colon-separated ARN parts separately (a `*` never spans a `:`) and
+    StringNotLike, IgnoreCase forms) and "false" for positive ones unless ...IfExists; principalmapper
+    returned false for a missing key under StringNotLike. Policy variables (`${aws:PrincipalAccount}`)
+    in condition values are substituted from the request context, as AWS does.
+  * *Like and Resource/Action wildcards: principalmapper escaped only `.`, `$`, `^` when building
+    regexes, so `+`, `(`, `[` or `|` in a name was regex syntax; we escape all but `*` and `?`.
+  * Arn*: AWS matches each of the six colon-separated ARN parts on its own (a `*` never spans a `:`),
     case-sensitively; principalmapper matched the whole string case-insensitively.
-  * Bool/Null/...: policies written with `jsonencode()` may carry JSON booleans or numbers as condition values
-    (`"aws:SecureTransport": false`); AWS reads them as strings, principalmapper compared them to "true"/"false"
-    strings and silently never matched. `normalize_policy()` stringifies them before evaluation.
-  * An unknown condition operator (a typo such as "StringEqual" or "ArnEqual") was ignored by principalmapper,
-    which makes the condition *match*; AWS rejects such a policy. We raise `PolicyError` instead.
+  * Bool/Null/...: policies built with `jsonencode()` may carry JSON booleans or numbers as condition
+    values (`"aws:SecureTransport": false`); AWS reads them as strings, principalmapper compared them
+    with "true"/"false" and never matched. `normalize_policy()` stringifies them first.
+  * An unknown operator (a typo such as "StringEqual") was ignored by principalmapper, which makes the
+    condition *match*; AWS rejects such a policy. We raise `PolicyError`.
+Note (AWS semantics, kept): `...IfExists` on an absent key makes the condition TRUE, so in a Deny it
+denies; a Deny that must let an absent header through needs `Null: {key: "false"}` in the same statement.
 
 Principals (`principal_arn`):
   * an IAM role or user ARN: evaluated with its identity policies (and optional permissions boundary);
-  * an account root, `arn:aws:iam::<acct>:root`: the account's root user, i.e. every identity permission
-    (pass `identity_policies=[ALLOW_ALL]`, or use it to model "an administrator of that account");
-  * `anonymous` (or `*`): an unauthenticated caller; only resource-policy statements with `Principal: "*"` grant;
-  * a service principal such as `sagemaker.amazonaws.com`: only a resource/trust policy statement naming the
-    service can grant (context should carry aws:SourceAccount / aws:SourceArn).
+  * an account root, `arn:aws:iam::<acct>:root`: the root user, which holds every identity permission
+    (pass `identity_policies=[ALLOW_ALL]`; also models "an administrator of that account");
+  * `anonymous` (or `*`): an unauthenticated caller; only `Principal: "*"` resource-policy grants apply;
+  * a service principal such as `sagemaker.amazonaws.com`: only a resource/trust policy statement naming
+    the service can grant (the context should carry aws:SourceAccount / aws:SourceArn).
 """
 
 from __future__ import annotations
@@ -46,8 +48,16 @@ from typing import Any
 
 def _install_collections_aliases() -> None:
     """Re-add the pre-3.10 `collections.Mapping` etc. aliases that principalmapper 1.1.5 imports."""
-    for name in ("Mapping", "MutableMapping", "Sequence", "MutableSequence", "Set", "MutableSet", "Iterable",
-                 "Callable"):
+    for name in (
+        "Mapping",
+        "MutableMapping",
+        "Sequence",
+        "MutableSequence",
+        "Set",
+        "MutableSet",
+        "Iterable",
+        "Callable",
+    ):
         if not hasattr(collections, name):
             setattr(collections, name, getattr(collections.abc, name))
 
@@ -59,15 +69,39 @@ from principalmapper.querying import local_policy_simulation as lps  # noqa: E40
 from principalmapper.querying import query_interface as qi  # noqa: E402
 from principalmapper.util.case_insensitive_dict import CaseInsensitiveDict  # noqa: E402
 
-ALLOW_ALL: dict = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+ALLOW_ALL: dict = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+}
 ANONYMOUS = "anonymous"
 
 _BASE_OPERATORS = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike",
-    "StringNotLike", "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-    "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
-    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool", "BinaryEquals", "IpAddress",
-    "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike",
+    "StringEquals",
+    "StringNotEquals",
+    "StringEqualsIgnoreCase",
+    "StringNotEqualsIgnoreCase",
+    "StringLike",
+    "StringNotLike",
+    "NumericEquals",
+    "NumericNotEquals",
+    "NumericLessThan",
+    "NumericLessThanEquals",
+    "NumericGreaterThan",
+    "NumericGreaterThanEquals",
+    "DateEquals",
+    "DateNotEquals",
+    "DateLessThan",
+    "DateLessThanEquals",
+    "DateGreaterThan",
+    "DateGreaterThanEquals",
+    "Bool",
+    "BinaryEquals",
+    "IpAddress",
+    "NotIpAddress",
+    "ArnEquals",
+    "ArnLike",
+    "ArnNotEquals",
+    "ArnNotLike",
 }
 
 
@@ -85,7 +119,7 @@ def _check_operator(block: str) -> None:
         raise PolicyError(f"unknown condition operator {block!r}")
 
 
-# --------------------------------------------------------------------------------------------- pattern matching
+# ------------------------------------------------------------ pattern matching
 def _wildcard_regex(pattern: str) -> str:
     """`*` -> any run of characters, `?` -> one character, everything else literal."""
     return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
@@ -96,7 +130,8 @@ _SPECIAL_VARIABLES = {"*": "*", "?": "?", "$": "$"}
 
 
 def _substitute_variables(value: str, context: CaseInsensitiveDict | None) -> str:
-    """Replace `${key}` policy variables with their context value (AWS: `${*}`, `${?}`, `${$}` are literals)."""
+    """Replace `${key}` policy variables with their context value (AWS: `${*}`, `${?}`, `${$}` are
+    literals)."""
 
     def repl(m: re.Match) -> str:
         key = m.group(1)
@@ -110,7 +145,9 @@ def _substitute_variables(value: str, context: CaseInsensitiveDict | None) -> st
 
 
 def _compose_pattern(string_to_transform: str) -> re.Pattern:
-    # Same contract as principalmapper's (case-insensitive: used for actions and resources), but fully escaped.
+    # Same contract as principalmapper's (case-insensitive: used for actions and resources), but fully
+    # escaped.
+
     return re.compile("^" + _wildcard_regex(string_to_transform) + "$", re.IGNORECASE | re.DOTALL)
 
 
@@ -127,7 +164,7 @@ def _arn_like(pattern: str, value: str) -> bool:
     return all(fnmatch.fnmatchcase(v, p.replace("[", "[[]")) for p, v in zip(p_parts, v_parts, strict=True))
 
 
-# --------------------------------------------------------------------------------------------- operator patches
+# ------------------------------------------------------------ operator patches
 def _values(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
@@ -216,7 +253,7 @@ def _stringify(v: Any) -> str:
 class _Principal(Node):
     """A Node without principalmapper's user/role-only validation (so account roots can be modelled)."""
 
-    def __init__(self, arn: str, policies: list[dict], boundary: dict | None):  # noqa: D107
+    def __init__(self, arn: str, policies: list[dict], boundary: dict | None):
         self.arn = arn
         self.id_value = "AROAEXAMPLE" + re.sub(r"[^A-Za-z0-9]", "", arn)[-12:].upper()
         self.attached_policies = [Policy(arn, f"p{i}", p) for i, p in enumerate(policies)]
@@ -266,8 +303,10 @@ def explain(
     session_policy: dict | None = None,
 ) -> Decision:
     """Evaluate one request; see `evaluate`. Returns a Decision with a short reason."""
-    ctx = {k: _stringify(v) if not isinstance(v, list) else [_stringify(x) for x in v]
-           for k, v in (context or {}).items()}
+    ctx = {
+        k: _stringify(v) if not isinstance(v, list) else [_stringify(x) for x in v]
+        for k, v in (context or {}).items()
+    }
     rp = normalize_policy(resource_policy)
     owner = resource_owner or _account_of(resource_arn)
     if rp is not None and not owner:
@@ -279,12 +318,22 @@ def explain(
     if _is_service(principal_arn):
         return _explain_service(principal_arn, action, resource_arn, ctx, rp)
 
+    if rp is None and owner and _account_of(principal_arn) != owner:
+        rp = {"Version": "2012-10-17", "Statement": []}  # cross account without a resource policy: no grant
     policies = [normalize_policy(p) for p in (identity_policies or [])]
     node = _Principal(principal_arn, policies, normalize_policy(permissions_boundary))
     if service in ("kms", "iam") and rp is None:
-        raise ValueError(f"{resource_arn}: a KMS key or IAM role is only usable through its key/trust policy; pass it")
+        raise ValueError(
+            f"{resource_arn}: a KMS key or IAM role is only usable through its key/trust policy; pass it"
+        )
     allowed = qi.local_check_authorization_full(
-        node, action, resource_arn, CaseInsensitiveDict(ctx), rp, owner if rp is not None else None, None,
+        node,
+        action,
+        resource_arn,
+        CaseInsensitiveDict(ctx),
+        rp,
+        owner if rp is not None else None,
+        None,
         normalize_policy(session_policy),
     )
     return Decision(bool(allowed), _reason(node, action, resource_arn, ctx, rp, owner, allowed))
@@ -301,8 +350,11 @@ def _reason(node, action, resource, ctx, rp, owner, allowed) -> str:
     id_deny = qi.has_matching_statement(node, "Deny", action, resource, keys)
     id_allow = qi.has_matching_statement(node, "Allow", action, resource, keys)
     where = "" if not owner else ", same-account" if _account_of(node.arn) == owner else ", cross-account"
-    return (f"{'allow' if allowed else 'deny'}: identity={'deny' if id_deny else 'allow' if id_allow else 'none'}, "
-            f"resource policy={rp_txt}{where}")
+    return (
+        f"{'allow' if allowed else 'deny'}: "
+        f"identity={'deny' if id_deny else 'allow' if id_allow else 'none'}, "
+        f"resource policy={rp_txt}{where}"
+    )
 
 
 def _explain_anonymous(action: str, resource: str, ctx: dict, rp: dict | None) -> Decision:
@@ -345,16 +397,25 @@ def evaluate(
 ) -> bool:
     """Would AWS allow `principal_arn` to perform `action` on `resource_arn`?
 
-    - `context`: request context keys (aws:SecureTransport, s3:x-amz-server-side-encryption..., aws:SourceArn...).
-      aws:PrincipalArn, aws:PrincipalAccount, aws:userid are inferred from the principal; aws:SecureTransport
-      defaults to "true".
-    - `identity_policies`: the principal's identity-based policies (inline + attached), dicts or JSON strings.
-    - `resource_policy`: the policy on the resource: bucket policy (S3), key policy (KMS; required), trust policy
-      (sts:AssumeRole on a role ARN; required), Lambda/SNS resource policy.
-    - `resource_owner`: account owning the resource; taken from the ARN when it has one (S3 ARNs do not).
-    Rules: an explicit Deny anywhere wins; same account: identity OR resource policy allows (for KMS keys and
-    IAM roles the key/trust policy must allow, its account-root principal delegating to identity policies);
-    cross account: the resource policy AND the identity policy must allow.
+    - `context`: request context keys (aws:SecureTransport, s3:x-amz-server-side-encryption...,
+      aws:SourceArn...). aws:PrincipalArn, aws:PrincipalAccount, aws:userid are inferred from the
+      principal; aws:SecureTransport defaults to "true".
+    - `identity_policies`: the principal's identity-based policies (inline + attached), dicts or JSON.
+    - `resource_policy`: the policy on the resource: bucket policy (S3), key policy (KMS; required),
+      trust policy (sts:AssumeRole on a role ARN; required), Lambda/SNS resource policy.
+    - `resource_owner`: account owning the resource; taken from the ARN when it has one (S3's has none).
+    Rules: an explicit Deny anywhere wins. Same account: identity OR resource policy allows (for KMS keys
+    and IAM roles the key/trust policy must allow; its account-root principal delegates to identity
+    policies). Cross account: the resource policy AND the identity policy must allow.
     """
-    return explain(principal_arn, action, resource_arn, context, identity_policies, resource_policy,
-                   resource_owner, permissions_boundary, session_policy).allowed
+    return explain(
+        principal_arn,
+        action,
+        resource_arn,
+        context,
+        identity_policies,
+        resource_policy,
+        resource_owner,
+        permissions_boundary,
+        session_policy,
+    ).allowed

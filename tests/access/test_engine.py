@@ -26,57 +26,107 @@ def allow(action, resource="*", **extra):
 
 
 DENY_NON_TLS = {
-    "Sid": "DenyNonTLS", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
-    "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"], "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    "Sid": "DenyNonTLS",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:*",
+    "Resource": [BUCKET_ARN, f"{BUCKET_ARN}/*"],
+    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
 }
 
 
 def grant_account(account, role_arn, actions, resource):
     """The contract pattern: an account principal narrowed to exact role ARNs by aws:PrincipalArn."""
-    return {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": actions,
-            "Resource": resource, "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}}}
+    return {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+        "Action": actions,
+        "Resource": resource,
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": role_arn}},
+    }
 
 
 # ------------------------------------------------------------------------------------------------ TLS
-@pytest.mark.parametrize(("secure", "expected"), [("true", True), ("false", False), (True, True), (False, False)])
+@pytest.mark.parametrize(
+    ("secure", "expected"), [("true", True), ("false", False), (True, True), (False, False)]
+)
 def test_deny_non_tls_bucket_policy(secure, expected):
     rp = policy(DENY_NON_TLS)
-    assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {"aws:SecureTransport": secure}, [allow("s3:*")], rp,
-                    resource_owner=A) is expected
+    assert (
+        evaluate(
+            PIPELINE,
+            "s3:GetObject",
+            OBJECT,
+            {"aws:SecureTransport": secure},
+            [allow("s3:*")],
+            rp,
+            resource_owner=A,
+        )
+        is expected
+    )
 
 
 def test_deny_non_tls_written_with_json_boolean():
     """jsonencode() turns `false` into a JSON boolean; AWS reads it as the string "false"."""
     rp = policy({**DENY_NON_TLS, "Condition": {"Bool": {"aws:SecureTransport": False}}})
-    assert not evaluate(PIPELINE, "s3:GetObject", OBJECT, {"aws:SecureTransport": "false"}, [allow("s3:*")], rp,
-                        resource_owner=A)
-    assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {"aws:SecureTransport": "true"}, [allow("s3:*")], rp,
-                    resource_owner=A)
+    assert not evaluate(
+        PIPELINE,
+        "s3:GetObject",
+        OBJECT,
+        {"aws:SecureTransport": "false"},
+        [allow("s3:*")],
+        rp,
+        resource_owner=A,
+    )
+    assert evaluate(
+        PIPELINE,
+        "s3:GetObject",
+        OBJECT,
+        {"aws:SecureTransport": "true"},
+        [allow("s3:*")],
+        rp,
+        resource_owner=A,
+    )
 
 
-# ------------------------------------------------------------------------------------------------ SSE-KMS denies
+# ------------------------------------------------------------ SSE-KMS denies
 KEY_ID_HEADER = "s3:x-amz-server-side-encryption-aws-kms-key-id"
 SSE_HEADER = "s3:x-amz-server-side-encryption"
 DENY_WRONG_KEY_IFEXISTS = {
-    "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"{BUCKET_ARN}/*",
     "Condition": {"StringNotEqualsIfExists": {KEY_ID_HEADER: KEY_ARN}},
 }
 DENY_WRONG_KEY_NULL = {
-    "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"{BUCKET_ARN}/*",
     "Condition": {"StringNotEquals": {KEY_ID_HEADER: KEY_ARN}, "Null": {KEY_ID_HEADER: "false"}},
 }
-DENY_WRONG_SSE_IFEXISTS = {
-    "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*",
-    "Condition": {"StringNotEqualsIfExists": {SSE_HEADER: "aws:kms"}},
+DENY_WRONG_SSE_NULL = {
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"{BUCKET_ARN}/*",
+    "Condition": {"StringNotEquals": {SSE_HEADER: "aws:kms"}, "Null": {SSE_HEADER: "false"}},
 }
-# The seed's form: a plain StringNotEquals is TRUE when the header is absent, so it refuses every plain upload.
+# The seed's form: a plain StringNotEquals is TRUE when the header is absent (negated operator, missing
+# key), so
+# it refuses every plain upload. ...IfExists does not help in a Deny: "if the key is not present, evaluate the
+# condition element as true" (IAM reference, IfExists) - the Deny applies. Only `Null: false` ("the header is
+# present") in the same statement lets a plain upload through.
 DENY_WRONG_KEY_NAIVE = {
-    "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "s3:PutObject",
+    "Resource": f"{BUCKET_ARN}/*",
     "Condition": {"StringNotEquals": {KEY_ID_HEADER: KEY_ARN}},
 }
 
 
-@pytest.mark.parametrize("deny", [DENY_WRONG_KEY_IFEXISTS, DENY_WRONG_KEY_NULL], ids=["IfExists", "Null"])
 @pytest.mark.parametrize(
     ("headers", "expected"),
     [
@@ -86,26 +136,53 @@ DENY_WRONG_KEY_NAIVE = {
     ],
     ids=["no-header", "right-key", "wrong-key"],
 )
-def test_deny_wrong_kms_key_allows_absent_header(deny, headers, expected):
-    rp = policy(DENY_NON_TLS, deny)
-    assert evaluate(PIPELINE, "s3:PutObject", OBJECT, headers, [allow("s3:PutObject")], rp,
-                    resource_owner=A) is expected
+def test_deny_wrong_kms_key_with_null_allows_absent_header(headers, expected):
+    rp = policy(DENY_NON_TLS, DENY_WRONG_KEY_NULL)
+    assert (
+        evaluate(PIPELINE, "s3:PutObject", OBJECT, headers, [allow("s3:PutObject")], rp, resource_owner=A)
+        is expected
+    )
 
 
-@pytest.mark.parametrize(("headers", "expected"),
-                         [({}, True), ({SSE_HEADER: "aws:kms"}, True), ({SSE_HEADER: "AES256"}, False)])
+@pytest.mark.parametrize(
+    ("headers", "expected"), [({}, True), ({SSE_HEADER: "aws:kms"}, True), ({SSE_HEADER: "AES256"}, False)]
+)
 def test_deny_other_sse_type(headers, expected):
-    rp = policy(DENY_WRONG_SSE_IFEXISTS)
-    assert evaluate(PIPELINE, "s3:PutObject", OBJECT, headers, [allow("s3:PutObject")], rp,
-                    resource_owner=A) is expected
+    rp = policy(DENY_WRONG_SSE_NULL)
+    assert (
+        evaluate(PIPELINE, "s3:PutObject", OBJECT, headers, [allow("s3:PutObject")], rp, resource_owner=A)
+        is expected
+    )
 
 
-def test_naive_deny_refuses_plain_upload():
-    rp = policy(DENY_WRONG_KEY_NAIVE)
+@pytest.mark.parametrize(
+    "deny", [DENY_WRONG_KEY_NAIVE, DENY_WRONG_KEY_IFEXISTS], ids=["StringNotEquals", "IfExists"]
+)
+def test_deny_without_null_refuses_plain_upload(deny):
+    rp = policy(deny)
     assert not evaluate(PIPELINE, "s3:PutObject", OBJECT, {}, [allow("s3:PutObject")], rp, resource_owner=A)
+    # ... while still refusing the wrong key and accepting the right one
+    assert not evaluate(
+        PIPELINE,
+        "s3:PutObject",
+        OBJECT,
+        {KEY_ID_HEADER: OTHER_KEY},
+        [allow("s3:PutObject")],
+        rp,
+        resource_owner=A,
+    )
+    assert evaluate(
+        PIPELINE,
+        "s3:PutObject",
+        OBJECT,
+        {KEY_ID_HEADER: KEY_ARN},
+        [allow("s3:PutObject")],
+        rp,
+        resource_owner=A,
+    )
 
 
-# ------------------------------------------------------------------------------------------------ cross-account
+# ------------------------------------------------------------ cross-account
 BUCKET_POLICY = policy(
     DENY_NON_TLS,
     grant_account(B, B_ACTION, ["s3:GetObject", "s3:PutObject"], f"{BUCKET_ARN}/*"),
@@ -124,32 +201,44 @@ BUCKET_POLICY = policy(
     ],
 )
 def test_cross_account_needs_both_sides(principal, identity, expected):
-    assert evaluate(principal, "s3:GetObject", OBJECT, {}, identity, BUCKET_POLICY, resource_owner=A) is expected
+    assert (
+        evaluate(principal, "s3:GetObject", OBJECT, {}, identity, BUCKET_POLICY, resource_owner=A) is expected
+    )
 
 
 def test_cross_account_identity_alone_is_not_enough():
-    assert not evaluate(B_ACTION, "s3:GetObject", OBJECT, {}, [ALLOW_ALL], None, resource_owner=A) or True
-    # without a bucket policy at all, principalmapper cannot know the owner relation: pass an empty policy
+    assert not evaluate(B_ACTION, "s3:GetObject", OBJECT, {}, [ALLOW_ALL], None, resource_owner=A)
     assert not evaluate(B_ACTION, "s3:GetObject", OBJECT, {}, [ALLOW_ALL], policy(), resource_owner=A)
+    assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {}, [ALLOW_ALL], None, resource_owner=A)
 
 
 def test_same_account_resource_policy_naming_the_role_suffices():
-    rp = policy({"Effect": "Allow", "Principal": {"AWS": PIPELINE}, "Action": "s3:GetObject",
-                 "Resource": f"{BUCKET_ARN}/*"})
+    rp = policy(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": PIPELINE},
+            "Action": "s3:GetObject",
+            "Resource": f"{BUCKET_ARN}/*",
+        }
+    )
     assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {}, [], rp, resource_owner=A)
     assert not evaluate(f"arn:aws:iam::{A}:role/other", "s3:GetObject", OBJECT, {}, [], rp, resource_owner=A)
 
 
-# ------------------------------------------------------------------------------------------------ explicit deny
+# ------------------------------------------------------------ explicit deny
 def test_explicit_identity_deny_overrides_allows():
     identity = [allow("s3:*"), policy({"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"})]
-    rp = policy({"Effect": "Allow", "Principal": {"AWS": PIPELINE}, "Action": "s3:*", "Resource": f"{BUCKET_ARN}/*"})
+    rp = policy(
+        {"Effect": "Allow", "Principal": {"AWS": PIPELINE}, "Action": "s3:*", "Resource": f"{BUCKET_ARN}/*"}
+    )
     assert not evaluate(PIPELINE, "s3:PutObject", OBJECT, {}, identity, rp, resource_owner=A)
     assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {}, identity, rp, resource_owner=A)
 
 
 def test_explicit_resource_deny_overrides_identity_allow():
-    rp = policy({"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"{BUCKET_ARN}/*"})
+    rp = policy(
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject", "Resource": f"{BUCKET_ARN}/*"}
+    )
     assert not evaluate(PIPELINE, "s3:DeleteObject", OBJECT, {}, [ALLOW_ALL], rp, resource_owner=A)
 
 
@@ -162,17 +251,44 @@ def test_permissions_boundary_limits():
 # ------------------------------------------------------------------------------------------------ KMS
 KEY_ADMINS = f"arn:aws:iam::{A}:role/key-admin"
 KEY_POLICY = policy(
-    {"Sid": "Admins", "Effect": "Allow", "Principal": {"AWS": KEY_ADMINS},
-     "Action": ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
-                "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:ScheduleKeyDeletion",
-                "kms:CancelKeyDeletion", "kms:TagResource", "kms:UntagResource"],
-     "Resource": "*"},
-    {"Sid": "UseA", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
-     "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*",
-     "Condition": {"ArnEquals": {"aws:PrincipalArn": [PIPELINE]}}},
-    {"Sid": "UseB", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{B}:root"},
-     "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*",
-     "Condition": {"ArnEquals": {"aws:PrincipalArn": [B_ACTION]}}},
+    {
+        "Sid": "Admins",
+        "Effect": "Allow",
+        "Principal": {"AWS": KEY_ADMINS},
+        "Action": [
+            "kms:Create*",
+            "kms:Describe*",
+            "kms:Enable*",
+            "kms:List*",
+            "kms:Put*",
+            "kms:Update*",
+            "kms:Revoke*",
+            "kms:Disable*",
+            "kms:Get*",
+            "kms:Delete*",
+            "kms:ScheduleKeyDeletion",
+            "kms:CancelKeyDeletion",
+            "kms:TagResource",
+            "kms:UntagResource",
+        ],
+        "Resource": "*",
+    },
+    {
+        "Sid": "UseA",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": [PIPELINE]}},
+    },
+    {
+        "Sid": "UseB",
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{B}:root"},
+        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+        "Resource": "*",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": [B_ACTION]}},
+    },
 )
 
 
@@ -203,10 +319,14 @@ def test_kms_key_policy_is_required():
 
 
 # ------------------------------------------------------------------------------------------------ trust
-B_ACTION_TRUST = policy({
-    "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": "sts:AssumeRole",
-    "Condition": {"ArnEquals": {"aws:PrincipalArn": PIPELINE}},
-})
+B_ACTION_TRUST = policy(
+    {
+        "Effect": "Allow",
+        "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+        "Action": "sts:AssumeRole",
+        "Condition": {"ArnEquals": {"aws:PrincipalArn": PIPELINE}},
+    }
+)
 
 
 @pytest.mark.parametrize(
@@ -229,24 +349,43 @@ def test_same_account_trust_naming_the_role_needs_no_identity_policy():
     assert not evaluate(f"arn:aws:iam::{A}:role/other", "sts:AssumeRole", target, {}, [ALLOW_ALL], trust)
 
 
-SAGEMAKER_TRUST = policy({
-    "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole",
-    "Condition": {"StringEquals": {"aws:SourceAccount": B},
-                  "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/mlops-train*"}},
-})
+SAGEMAKER_TRUST = policy(
+    {
+        "Effect": "Allow",
+        "Principal": {"Service": "sagemaker.amazonaws.com"},
+        "Action": "sts:AssumeRole",
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": B},
+            "ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/mlops-train*"},
+        },
+    }
+)
 
 
 @pytest.mark.parametrize(
     ("principal", "context", "expected"),
     [
-        ("sagemaker.amazonaws.com",
-         {"aws:SourceAccount": B, "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/mlops-train-1"},
-         True),
-        ("sagemaker.amazonaws.com",
-         {"aws:SourceAccount": C, "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{C}:training-job/mlops-train-1"},
-         False),  # confused deputy: another account's job
-        ("sagemaker.amazonaws.com",
-         {"aws:SourceAccount": B, "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/other"}, False),
+        (
+            "sagemaker.amazonaws.com",
+            {
+                "aws:SourceAccount": B,
+                "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/mlops-train-1",
+            },
+            True,
+        ),
+        (
+            "sagemaker.amazonaws.com",
+            {
+                "aws:SourceAccount": C,
+                "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{C}:training-job/mlops-train-1",
+            },
+            False,
+        ),  # confused deputy: another account's job
+        (
+            "sagemaker.amazonaws.com",
+            {"aws:SourceAccount": B, "aws:SourceArn": f"arn:aws:sagemaker:eu-west-1:{B}:training-job/other"},
+            False,
+        ),
         ("sagemaker.amazonaws.com", {}, False),
         ("states.amazonaws.com", {"aws:SourceAccount": B}, False),
         (B_OTHER, {}, False),
@@ -258,7 +397,9 @@ def test_service_trust(principal, context, expected):
 
 
 def test_anonymous_only_through_public_grant():
-    public = policy({"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET_ARN}/*"})
+    public = policy(
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"{BUCKET_ARN}/*"}
+    )
     assert evaluate("anonymous", "s3:GetObject", OBJECT, {}, [], public, resource_owner=A)
     assert not evaluate("anonymous", "s3:PutObject", OBJECT, {}, [], public, resource_owner=A)
     assert not evaluate("anonymous", "s3:GetObject", OBJECT, {}, [], BUCKET_POLICY, resource_owner=A)
@@ -267,7 +408,9 @@ def test_anonymous_only_through_public_grant():
 # ------------------------------------------------------------------------------------------------ operators
 def cond(condition, context, principal=PIPELINE):
     """Same-account request allowed only by an identity statement with `condition`."""
-    identity = [policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition})]
+    identity = [
+        policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition})
+    ]
     return evaluate(principal, "s3:GetObject", OBJECT, context, identity)
 
 
@@ -278,7 +421,8 @@ def cond(condition, context, principal=PIPELINE):
         ({"StringEquals": {"s3:prefix": "models/"}}, {"s3:prefix": "Models/"}, False),  # case-sensitive value
         ({"StringEquals": {"S3:PREFIX": "models/"}}, {"s3:prefix": "models/"}, True),  # case-insensitive key
         ({"StringEquals": {"s3:prefix": "models/"}}, {}, False),
-        ({"StringEquals": {"s3:prefix": ["data/", "models/"]}}, {"s3:prefix": "models/"}, True),  # OR of values
+        # OR of values
+        ({"StringEquals": {"s3:prefix": ["data/", "models/"]}}, {"s3:prefix": "models/"}, True),
         ({"StringEqualsIgnoreCase": {"s3:prefix": "models/"}}, {"s3:prefix": "MODELS/"}, True),
         ({"StringNotEquals": {"s3:prefix": "models/"}}, {"s3:prefix": "data/"}, True),
         ({"StringNotEquals": {"s3:prefix": "models/"}}, {"s3:prefix": "models/"}, False),
@@ -293,13 +437,15 @@ def cond(condition, context, principal=PIPELINE):
         ({"StringNotLike": {"s3:prefix": "models/*"}}, {}, True),  # shimmed: principalmapper said false
         ({"StringNotLike": {"s3:prefix": "models/*"}}, {"s3:prefix": "models/x"}, False),
         ({"StringLikeIfExists": {"s3:prefix": "models/*"}}, {}, True),
-        ({"StringLike": {"s3:prefix": "${aws:PrincipalAccount}/*"}}, {"s3:prefix": f"{A}/x"}, True),  # variable
+        # variable
+        ({"StringLike": {"s3:prefix": "${aws:PrincipalAccount}/*"}}, {"s3:prefix": f"{A}/x"}, True),
         ({"StringLike": {"s3:prefix": "${aws:PrincipalAccount}/*"}}, {"s3:prefix": f"{B}/x"}, False),
         ({"ArnEquals": {"aws:PrincipalArn": PIPELINE}}, {}, True),  # inferred aws:PrincipalArn
         ({"ArnEquals": {"aws:PrincipalArn": PIPELINE.upper()}}, {}, False),  # case-sensitive
         ({"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{A}:role/mlops-*"}}, {}, True),
         ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/mlops-pipeline"}}, {}, True),
-        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam:*:role/mlops-pipeline"}}, {}, False),  # * spans no colon
+        # * spans no colon
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam:*:role/mlops-pipeline"}}, {}, False),
         ({"ArnNotEquals": {"aws:PrincipalArn": PIPELINE}}, {}, False),
         ({"ArnNotLike": {"aws:SourceArn": "arn:aws:s3:::x*"}}, {}, True),  # negated: absent key -> true
         ({"ArnLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::x*"}}, {}, True),
@@ -320,8 +466,11 @@ def cond(condition, context, principal=PIPELINE):
         ({"ForAllValues:StringEquals": {"aws:TagKeys": ["a"]}}, {}, True),  # AWS: absent key -> true
         # two operators in one block and two keys in one operator are ANDed
         ({"StringEquals": {"aws:SourceAccount": A, "s3:prefix": "m/"}}, {"aws:SourceAccount": A}, False),
-        ({"StringEquals": {"aws:SourceAccount": A}, "Bool": {"aws:SecureTransport": "true"}},
-         {"aws:SourceAccount": A, "aws:SecureTransport": "false"}, False),
+        (
+            {"StringEquals": {"aws:SourceAccount": A}, "Bool": {"aws:SecureTransport": "true"}},
+            {"aws:SourceAccount": A, "aws:SecureTransport": "false"},
+            False,
+        ),
     ],
 )
 def test_condition_operators(condition, context, expected):
@@ -347,9 +496,21 @@ def test_action_wildcards_and_notaction():
     assert not evaluate(PIPELINE, "s3:PutObject", OBJECT, {}, [allow("s3:Get*")])
     not_action = policy({"Effect": "Allow", "NotAction": "kms:*", "Resource": "*"})
     assert evaluate(PIPELINE, "s3:GetObject", OBJECT, {}, [not_action])
-    assert not evaluate(PIPELINE, "kms:Decrypt", KEY_ARN, {}, [not_action],
-                        policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
-                                "Action": "kms:*", "Resource": "*"}))
+    assert not evaluate(
+        PIPELINE,
+        "kms:Decrypt",
+        KEY_ARN,
+        {},
+        [not_action],
+        policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{A}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ),
+    )
 
 
 def test_explain_gives_a_reason():

@@ -1,0 +1,1 @@
+"""Project checkov policies (CKV_MLOPS_*): `checkov --external-checks-dir checks/checkov`."""

@@ -1,0 +1,48 @@
+"""Deterministic SageMaker names: a re-delivered job derives the same names and finds what it created.
+
+``<NAME_PREFIX>-<training job name, trimmed>-<8 hex of a content hash>``, at most 63 characters of
+[a-zA-Z0-9-]. The model hash covers what the model is (image, model data, execution role); the endpoint
+config hash covers the model name and the endpoint settings, so changing the settings and redeploying the
+same training job yields a new config instead of silently reusing the old one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict
+from typing import Any
+
+from .artifact import TrainingOutput
+from .config import EndpointSettings
+
+MAX_NAME = 63
+HASH_CHARS = 8
+
+
+def _digest(payload: Any) -> str:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:HASH_CHARS]
+
+
+def derive_name(prefix: str, slug: str, payload: Any) -> str:
+    """``prefix-slug-hash`` trimmed to 63 characters; the slug is cut first, never the prefix or hash."""
+    digest = _digest(payload)
+    budget = MAX_NAME - len(prefix) - len(digest) - 2
+    clean = re.sub(r"[^a-zA-Z0-9-]", "-", slug)[: max(budget, 0)].strip("-")
+    return f"{prefix}-{clean}-{digest}" if clean else f"{prefix}-{digest}"
+
+
+def model_name(prefix: str, training: TrainingOutput, execution_role_arn: str) -> str:
+    return derive_name(
+        prefix,
+        training.training_job_name,
+        {"image": training.image_uri, "data": training.model_data_url, "role": execution_role_arn},
+    )
+
+
+def endpoint_config_name(
+    prefix: str, training: TrainingOutput, model: str, endpoint: EndpointSettings
+) -> str:
+    return derive_name(prefix, training.training_job_name, {"model": model, "endpoint": asdict(endpoint)})

@@ -1,0 +1,289 @@
+variable "artifact_bucket_arn" {
+  description = "ARN of account A's artifact bucket, where the training outputs (model.tar.gz) live."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.artifact_bucket_arn))
+    error_message = "artifact_bucket_arn must be an S3 bucket ARN such as arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1 (no key path)."
+  }
+}
+
+variable "artifact_kms_key_arn" {
+  description = "ARN of account A's artifact CMK (a key ARN, not an alias): the model execution role decrypts model.tar.gz with it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.artifact_kms_key_arn))
+    error_message = "artifact_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>); an alias ARN cannot be used in IAM policies."
+  }
+}
+
+variable "callback_role_arn" {
+  description = "ARN of account A's callback role, the only role the deployer may assume; it answers the pipeline job (PutJobSuccessResult/PutJobFailureResult) through it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]{1,512}$", var.callback_role_arn))
+    error_message = "callback_role_arn must be an IAM role ARN such as arn:aws:iam::111111111111:role/mlops-pipeline-callback."
+  }
+}
+
+variable "endpoint" {
+  description = <<-EOT
+    Endpoint settings, passed to the Lambda as ENDPOINT_CONFIG (JSON). type "serverless" (memory_mb 1024-6144 in
+    steps of 1024, max_concurrency 1-200; updates are SageMaker's default blue/green all-at-once) or "instance"
+    (instance_type, instance_count; updates are blue/green with canary traffic shifting of canary_size_percent
+    for canary_wait_seconds, rolled back automatically when one of rollback_alarm_names fires; optional data
+    capture of requests and responses to data_capture_s3_uri).
+  EOT
+  type = object({
+    type = optional(string, "serverless")
+    serverless = optional(object({
+      memory_mb       = optional(number, 2048)
+      max_concurrency = optional(number, 5)
+    }), {})
+    instance = optional(object({
+      instance_type        = string
+      instance_count       = optional(number, 2)
+      canary_size_percent  = optional(number, 10)
+      canary_wait_seconds  = optional(number, 300)
+      rollback_alarm_names = optional(list(string), [])
+      data_capture_s3_uri  = optional(string)
+    }))
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(["serverless", "instance"], var.endpoint.type)
+    error_message = "endpoint.type must be \"serverless\" or \"instance\"."
+  }
+
+  validation {
+    condition     = var.endpoint.type != "instance" || var.endpoint.instance != null
+    error_message = "endpoint.instance must be set (at least instance_type) when endpoint.type is \"instance\"."
+  }
+
+  validation {
+    condition     = contains([1024, 2048, 3072, 4096, 5120, 6144], var.endpoint.serverless.memory_mb)
+    error_message = "endpoint.serverless.memory_mb must be one of 1024, 2048, 3072, 4096, 5120, 6144 (SageMaker Serverless sizes)."
+  }
+
+  validation {
+    condition     = var.endpoint.serverless.max_concurrency >= 1 && var.endpoint.serverless.max_concurrency <= 200 && floor(var.endpoint.serverless.max_concurrency) == var.endpoint.serverless.max_concurrency
+    error_message = "endpoint.serverless.max_concurrency must be a whole number from 1 to 200."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : can(regex("^ml\\.[a-z0-9]+\\.[a-z0-9]+$", var.endpoint.instance.instance_type))
+    error_message = "endpoint.instance.instance_type must be a SageMaker instance type such as ml.m5.large."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : (var.endpoint.instance.instance_count >= 1 && var.endpoint.instance.instance_count <= 100 && floor(var.endpoint.instance.instance_count) == var.endpoint.instance.instance_count)
+    error_message = "endpoint.instance.instance_count must be a whole number from 1 to 100 (2 or more for availability across zones)."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : (var.endpoint.instance.canary_size_percent >= 1 && var.endpoint.instance.canary_size_percent <= 50 && floor(var.endpoint.instance.canary_size_percent) == var.endpoint.instance.canary_size_percent)
+    error_message = "endpoint.instance.canary_size_percent must be a whole number from 1 to 50 (SageMaker's limit for a canary)."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : (var.endpoint.instance.canary_wait_seconds >= 0 && var.endpoint.instance.canary_wait_seconds <= 3600 && floor(var.endpoint.instance.canary_wait_seconds) == var.endpoint.instance.canary_wait_seconds)
+    error_message = "endpoint.instance.canary_wait_seconds must be a whole number of seconds from 0 to 3600."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : (length(var.endpoint.instance.rollback_alarm_names) <= 10 && alltrue([for a in var.endpoint.instance.rollback_alarm_names : can(regex("^[^\\x00-\\x1f]{1,255}$", a))]))
+    error_message = "endpoint.instance.rollback_alarm_names must hold at most 10 CloudWatch alarm names of 1-255 characters."
+  }
+
+  validation {
+    condition     = var.endpoint.instance == null ? true : (var.endpoint.instance.data_capture_s3_uri == null ? true : can(regex("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$", var.endpoint.instance.data_capture_s3_uri)))
+    error_message = "endpoint.instance.data_capture_s3_uri must be an S3 URI such as s3://bucket/prefix/, or null for no data capture."
+  }
+}
+
+variable "endpoint_name" {
+  description = "Name of the SageMaker endpoint the deployer creates and updates (lower case: IAM matches SageMaker ARNs, which are lower case)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.endpoint_name) <= 63 && can(regex("^[a-z0-9](-*[a-z0-9])*$", var.endpoint_name))
+    error_message = "endpoint_name must be 1-63 lower-case letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "function_name" {
+  description = "Name of the deployer Lambda function (the contract's deployer_name, e.g. mlops-deployer)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,64}$", var.function_name))
+    error_message = "function_name must be 1-64 letters, digits, hyphens or underscores."
+  }
+}
+
+variable "image_repository_names" {
+  description = "ECR repository names (in AWS's SageMaker algorithm registries, any account of this region) the model execution role may pull inference images from."
+  type        = list(string)
+  default     = ["sagemaker-xgboost"]
+  nullable    = false
+
+  validation {
+    condition     = length(var.image_repository_names) > 0 && alltrue([for r in var.image_repository_names : can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", r))])
+    error_message = "image_repository_names must hold at least one ECR repository name (lower case, e.g. sagemaker-xgboost)."
+  }
+}
+
+variable "keep_versions" {
+  description = "After a successful deployment, keep this many newest models and endpoint configs with name_prefix (plus any in use) and delete older ones; 0 disables clean-up."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.keep_versions >= 0 && var.keep_versions <= 100 && floor(var.keep_versions) == var.keep_versions
+    error_message = "keep_versions must be a whole number from 0 (no clean-up) to 100."
+  }
+}
+
+variable "log_kms_key_arn" {
+  description = "ARN of the CMK in this account and region that encrypts the Lambda's log group (its key policy must allow CloudWatch Logs). Its ARN also gives the module the account, region and partition."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[a-zA-Z0-9-]+$", var.log_kms_key_arn))
+    error_message = "log_kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) in the deployer's account and region."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda's log group, in days (a value CloudWatch Logs accepts)."
+  type        = number
+  default     = 365
+  nullable    = false
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653."
+  }
+}
+
+variable "memory_mb" {
+  description = "Memory of the deployer Lambda, in MB."
+  type        = number
+  default     = 256
+  nullable    = false
+
+  validation {
+    condition     = var.memory_mb >= 128 && var.memory_mb <= 10240 && floor(var.memory_mb) == var.memory_mb
+    error_message = "memory_mb must be a whole number of MB from 128 to 10240."
+  }
+}
+
+variable "model_prefix" {
+  description = "Key prefix of the training outputs in the artifact bucket; the model execution role may read only under it."
+  type        = string
+  default     = "models/"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^([a-zA-Z0-9!_.*'()-]+/)+$", var.model_prefix))
+    error_message = "model_prefix must be a key prefix ending with \"/\" and not starting with one, such as \"models/\"."
+  }
+}
+
+variable "model_role_name" {
+  description = "Name of the SageMaker model execution role this module creates (the contract's model_role_name)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.model_role_name))
+    error_message = "model_role_name must be a valid IAM role name: 1-64 letters, digits and +=,.@_-."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of the SageMaker model and endpoint config names the deployer derives (the contract's sagemaker_prefix); its IAM policy is limited to it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.name_prefix) <= 40 && can(regex("^[a-z0-9](-*[a-z0-9])*$", var.name_prefix))
+    error_message = "name_prefix must be 1-40 lower-case letters, digits and hyphens, starting and ending with a letter or digit (room is left for the derived suffix within SageMaker's 63 characters)."
+  }
+}
+
+variable "package_file" {
+  description = "Path of the deployer zip built by scripts/package_lambda.py (e.g. \"../../build/deployer.zip\" from an env)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = endswith(var.package_file, ".zip")
+    error_message = "package_file must be the path of a .zip built by scripts/package_lambda.py."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrency of the deployer: 1 serializes deployments to the one endpoint (-1 for none, e.g. in an account whose concurrency quota is too small to reserve any)."
+  type        = number
+  default     = 1
+  nullable    = false
+
+  validation {
+    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency)
+    error_message = "reserved_concurrency must be -1 (unreserved) or a whole number of 1 or more."
+  }
+}
+
+variable "role_name" {
+  description = "Name of the deployer Lambda's execution role (the contract's deployer_role_name)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be a valid IAM role name: 1-64 letters, digits and +=,.@_-."
+  }
+}
+
+variable "runtime" {
+  description = "Python runtime of the deployer Lambda."
+  type        = string
+  default     = "python3.12"
+  nullable    = false
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.11, python3.12, python3.13 (the deployer needs Python 3.11 or later)."
+  }
+}
+
+variable "tags" {
+  description = "Tags for every taggable resource of this module; also passed to the Lambda (RESOURCE_TAGS) for the SageMaker resources it creates."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}
+
+variable "timeout_seconds" {
+  description = "Timeout of one deployer invocation, in seconds. Each invocation only makes a few API calls and returns a continuation token, so a minute is plenty."
+  type        = number
+  default     = 60
+  nullable    = false
+
+  validation {
+    condition     = var.timeout_seconds >= 30 && var.timeout_seconds <= 900 && floor(var.timeout_seconds) == var.timeout_seconds
+    error_message = "timeout_seconds must be a whole number from 30 (the deployer keeps a 10 s safety margin) to 900."
+  }
+}

@@ -1,0 +1,220 @@
+# ---------------------------------------------------------------------------------------- Step Functions role
+data "aws_iam_policy_document" "sfn_trust" {
+  statement {
+    sid     = "StepFunctionsForThisStateMachine"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["states.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.state_machine_arn]
+    }
+  }
+}
+
+resource "aws_iam_role" "sfn" {
+  name                 = var.sfn_role_name
+  description          = "Runs the training state machine ${var.state_machine_name}: starts and watches SageMaker training jobs."
+  assume_role_policy   = data.aws_iam_policy_document.sfn_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "sfn" {
+  statement {
+    sid = "TrainingJobs"
+    actions = [
+      "sagemaker:AddTags",
+      "sagemaker:CreateTrainingJob",
+      "sagemaker:DescribeTrainingJob",
+      "sagemaker:StopTrainingJob",
+    ]
+    resources = [local.training_job_arn_pattern]
+  }
+
+  # The .sync integration waits for the job through this Step Functions-managed EventBridge rule.
+  statement {
+    sid       = "SyncRule"
+    actions   = ["events:DescribeRule", "events:PutRule", "events:PutTargets"]
+    resources = ["arn:${local.partition}:events:${local.region}:${var.account_id}:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"]
+  }
+
+  statement {
+    sid       = "PassTheTrainingRoleToSageMakerOnly"
+    actions   = ["iam:PassRole"]
+    resources = [local.sagemaker_role_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PassedToService"
+      values   = ["sagemaker.amazonaws.com"]
+    }
+  }
+
+  # CreateTrainingJob with a VolumeKmsKeyId: SageMaker creates a grant on the shared key for the volumes, on behalf
+  # of the caller. Only grants for AWS resources.
+  statement {
+    sid       = "VolumeKeyGrantForSageMaker"
+    actions   = ["kms:CreateGrant"]
+    resources = [var.artifact_kms_key_arn]
+
+    condition {
+      test     = "Bool"
+      variable = "kms:GrantIsForAWSResource"
+      values   = ["true"]
+    }
+  }
+
+  # CloudWatch Logs vended-log delivery: these actions do not support resource-level permissions, AWS documents
+  # "*" as the only resource (Step Functions logging with CloudWatch Logs).
+  statement {
+    sid = "LogDelivery"
+    actions = [
+      "logs:CreateLogDelivery",
+      "logs:DeleteLogDelivery",
+      "logs:DescribeLogGroups",
+      "logs:DescribeResourcePolicies",
+      "logs:GetLogDelivery",
+      "logs:ListLogDeliveries",
+      "logs:PutResourcePolicy",
+      "logs:UpdateLogDelivery",
+    ]
+    resources = ["*"]
+  }
+
+  # X-Ray tracing: the X-Ray actions have no resource-level permissions; "*" is the only resource.
+  statement {
+    sid = "Tracing"
+    actions = [
+      "xray:GetSamplingRules",
+      "xray:GetSamplingTargets",
+      "xray:PutTelemetryRecords",
+      "xray:PutTraceSegments",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "sfn" {
+  name   = "training-state-machine"
+  role   = aws_iam_role.sfn.id
+  policy = data.aws_iam_policy_document.sfn.json
+}
+
+# ------------------------------------------------------------------------------------ SageMaker training role
+data "aws_iam_policy_document" "sagemaker_trust" {
+  statement {
+    sid     = "SageMakerTrainingInThisAccount"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["sagemaker.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [var.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "sagemaker" {
+  name                 = var.sagemaker_role_name
+  description          = "Execution role of the ${var.training_job_prefix}* training jobs: reads the data, writes models and checkpoints in the shared bucket."
+  assume_role_policy   = data.aws_iam_policy_document.sagemaker_trust.json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "sagemaker" {
+  statement {
+    sid       = "ListDataAndCheckpoints"
+    actions   = ["s3:ListBucket"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["${var.data_prefix}*", "${var.checkpoint_prefix}*"]
+    }
+  }
+
+  # Checkpoints are read back when a spot job resumes.
+  statement {
+    sid       = "ReadDataAndCheckpoints"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.bucket_arn}/${var.data_prefix}*", "${local.bucket_arn}/${var.checkpoint_prefix}*"]
+  }
+
+  statement {
+    sid       = "WriteModelsAndCheckpoints"
+    actions   = ["s3:AbortMultipartUpload", "s3:PutObject"]
+    resources = ["${local.bucket_arn}/${var.model_prefix}*", "${local.bucket_arn}/${var.checkpoint_prefix}*"]
+  }
+
+  statement {
+    sid       = "SharedKey"
+    actions   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+    resources = [var.artifact_kms_key_arn]
+  }
+
+  statement {
+    sid = "TrainingJobLogs"
+    actions = [
+      "logs:CreateLogGroup",
+      "logs:CreateLogStream",
+      "logs:DescribeLogStreams",
+      "logs:PutLogEvents",
+    ]
+    resources = [
+      "arn:${local.partition}:logs:${local.region}:${var.account_id}:log-group:/aws/sagemaker/TrainingJobs",
+      "arn:${local.partition}:logs:${local.region}:${var.account_id}:log-group:/aws/sagemaker/TrainingJobs:log-stream:*",
+    ]
+  }
+
+  # PutMetricData has no resource-level permissions ("*" is the only resource); the namespace condition limits it
+  # to SageMaker's training metrics.
+  statement {
+    sid       = "TrainingMetrics"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"]
+
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["/aws/sagemaker/TrainingJobs"]
+    }
+  }
+
+  # ecr:GetAuthorizationToken is account-wide: AWS supports no resource narrower than "*".
+  statement {
+    sid       = "RegistryLogin"
+    actions   = ["ecr:GetAuthorizationToken"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullXGBoostImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = ["arn:${local.partition}:ecr:${local.region}:${local.image_registry_account}:repository/sagemaker-xgboost"]
+  }
+}
+
+resource "aws_iam_role_policy" "sagemaker" {
+  name   = "training-job"
+  role   = aws_iam_role.sagemaker.id
+  policy = data.aws_iam_policy_document.sagemaker.json
+}

@@ -1,0 +1,185 @@
+"""The declared access matrix (matrix.yaml) evaluated on the three envs' plans.
+
+matrix.yaml declares accounts, the plan of each env, principals, resources, named request contexts and rows.
+A row is (resource, action, context); its cells are every declared principal: those listed under `allow`
+must be allowed, every other principal must be denied. Strings may use `{shared}`, `{training}`,
+`{production}`, `{region}`, `{partition}`, `{prefix}` and `{key:<alias name>}` (the key ARN behind a KMS
+alias in the plans).
+
+Where a principal's policies come from: `identity: plan` (default) takes its inline/attached policies and
+permissions boundary from the plans and fails if the role is not in them (a contract name drift is an error,
+not a silent deny); `identity: admin` gives it AdministratorAccess (the worst case for an outsider);
+`identity: none` gives it nothing. Resource policies come from the plans: the bucket policy of an S3 ARN,
+the key policy of a KMS key ARN, the trust policy of an IAM role ARN (sts:* actions), the
+aws_lambda_permission statements of a function ARN.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .engine import ALLOW_ALL, explain
+from .plans import Inventory, build_inventory, read_json
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_MATRIX = HERE / "matrix.yaml"
+ENVS = ("shared", "training", "production")
+
+
+@dataclass(frozen=True)
+class Cell:
+    row: str
+    principal: str
+    resource: str
+    action: str
+    context: str
+    expected: bool
+    actual: bool
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        return self.expected == self.actual
+
+
+class MatrixError(ValueError):
+    pass
+
+
+class Matrix:
+    def __init__(self, spec: dict, plan_paths: dict[str, Path]):
+        self.spec = spec
+        self.vars = {
+            **{env: spec["accounts"][env] for env in ENVS},
+            "region": spec["region"],
+            "partition": spec.get("partition", "aws"),
+            "prefix": spec["prefix"],
+        }
+        plans = [(spec["accounts"][env], read_json(plan_paths[env])) for env in ENVS]
+        subs = {
+            self._fmt(k, keys=False): self._fmt(v, keys=False)
+            for k, v in (spec.get("substitutions") or {}).items()
+        }
+        self.inventory: Inventory = build_inventory(plans, spec["region"], self.vars["partition"], subs)
+        if self.inventory.unknown:
+            raise MatrixError(
+                "policies unknown at plan time (plan with known values, or add substitutions): "
+                + ", ".join(self.inventory.unknown)
+            )
+
+    # ------------------------------------------------------------------------------------------ templating
+    def _fmt(self, text: str, keys: bool = True) -> str:
+        def key(m: re.Match) -> str:
+            alias = m.group(1)
+            arn = self.inventory.aliases.get(alias)
+            if arn is None:
+                raise MatrixError(f"no KMS alias {alias!r} in the plans")
+            return arn
+
+        out = re.sub(r"\{(\w+)\}", lambda m: str(self.vars.get(m.group(1), m.group(0))), str(text))
+        if keys:
+            out = re.sub(r"\{key:([^}]+)\}", key, out)
+        if re.search(r"\{[\w:]", out):
+            raise MatrixError(f"unresolved placeholder in {text!r}")
+        return out
+
+    def _context(self, ref) -> tuple[str, dict]:
+        if ref is None:
+            return "default", {}
+        if isinstance(ref, str):
+            contexts = self.spec.get("contexts") or {}
+            if ref not in contexts:
+                raise MatrixError(f"unknown context {ref!r}")
+            return ref, {k: self._fmt(v) for k, v in (contexts[ref] or {}).items()}
+        return "inline", {k: self._fmt(v) for k, v in ref.items()}
+
+    # ------------------------------------------------------------------------------------------ evaluation
+    def principal_policies(self, name: str) -> tuple[str, list[dict], dict | None]:
+        p = self.spec["principals"][name]
+        arn = self._fmt(p["arn"])
+        identity = p.get("identity", "plan")
+        if identity == "admin":
+            return arn, [ALLOW_ALL], None
+        if identity == "none" or arn == "anonymous" or arn.endswith(".amazonaws.com"):
+            return arn, [], None
+        role = self.inventory.roles.get(arn)
+        if role is None:
+            raise MatrixError(f"principal {name}: role {arn} is not in the plans")
+        return arn, role.policies, role.boundary
+
+    def resource_policy(self, resource_arn: str, action: str) -> tuple[dict | None, str | None]:
+        inv = self.inventory
+        service = resource_arn.split(":")[2]
+        if service == "s3":
+            bucket = resource_arn.split(":::", 1)[1].split("/", 1)[0]
+            owner = inv.buckets.get(bucket)
+            if owner is None:
+                raise MatrixError(f"bucket {bucket} is not in the plans")
+            policy = inv.bucket_policies.get(bucket, (owner, None))[1]
+            return policy, owner
+        if service == "kms":
+            if resource_arn not in inv.keys:
+                raise MatrixError(f"key {resource_arn} is not in the plans")
+            return inv.keys[resource_arn], None
+        if service == "iam" and action.lower().startswith("sts:"):
+            if resource_arn not in inv.roles:
+                raise MatrixError(f"role {resource_arn} is not in the plans")
+            return inv.roles[resource_arn].trust, None
+        if service == "lambda":
+            return inv.lambda_policies.get(resource_arn), None
+        if service == "sns":
+            return inv.topic_policies.get(resource_arn), None
+        return None, None
+
+    def cells(self) -> list[Cell]:
+        principals = list(self.spec["principals"])
+        resources = self.spec["resources"]
+        out: list[Cell] = []
+        for row in self.spec["rows"]:
+            res_name = row["resource"]
+            if res_name not in resources:
+                raise MatrixError(f"row {row}: unknown resource {res_name!r}")
+            res_arn = self._fmt(resources[res_name]["arn"])
+            allowed = set(row.get("allow") or [])
+            unknown = allowed - set(principals)
+            if unknown:
+                raise MatrixError(f"row {row}: unknown principals {sorted(unknown)}")
+            ctx_name, ctx = self._context(row.get("context"))
+            base = {k: self._fmt(v) for k, v in (self.spec.get("default_context") or {}).items()}
+            ctx = {**base, **ctx}
+            for action in _list(row["action"]):
+                rp, owner = self.resource_policy(res_arn, action)
+                label = f"{res_name} {action}" + ("" if ctx_name == "default" else f" [{ctx_name}]")
+                for name in row.get("principals") or principals:
+                    arn, policies, boundary = self.principal_policies(name)
+                    service_ctx = dict(ctx)
+                    extra = self.spec["principals"][name].get("context") or {}
+                    service_ctx.update({k: self._fmt(v) for k, v in extra.items()})
+                    d = explain(arn, action, res_arn, service_ctx, policies, rp, owner, boundary)
+                    out.append(
+                        Cell(label, name, res_name, action, ctx_name, name in allowed, d.allowed, d.reason)
+                    )
+        return out
+
+
+def _list(v) -> list:
+    return v if isinstance(v, list) else [v]
+
+
+def plan_paths_from_env(spec_path: Path, spec: dict) -> dict[str, Path]:
+    """Plan JSON per env: ACCESS_PLAN_SHARED/_TRAINING/_PRODUCTION, else matrix.yaml `plans` (relative)."""
+    out = {}
+    for env in ENVS:
+        override = os.environ.get(f"ACCESS_PLAN_{env.upper()}")
+        out[env] = Path(override) if override else (spec_path.parent / spec["plans"][env])
+    return out
+
+
+def load(spec_path: Path = DEFAULT_MATRIX, plan_paths: dict[str, Path] | None = None) -> Matrix:
+    spec = yaml.safe_load(spec_path.read_text())
+    return Matrix(spec, plan_paths or plan_paths_from_env(spec_path, spec))

@@ -1,0 +1,240 @@
+"""Read identity, resource, trust and key policies out of `terraform show -json` output.
+
+Accepts a saved plan (`planned_values.root_module`) or an applied state (`values.root_module`), walking
+child modules at any depth. Each file belongs to one account (given by the caller: plan-time ARNs of roles
+are unknown, so role ARNs are built from account + path + name, exactly as IAM does).
+
+Values unknown at plan time are absent from planned_values and marked in resource_changes[].after_unknown.
+A policy attribute that is unknown cannot be evaluated: `Inventory.unknown` lists them and the matrix fails
+with their addresses instead of silently skipping. `substitutions` (literal string -> string) are applied to
+every policy text before parsing, for placeholders a test plan was made with.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# resource type -> policy attributes that hold a JSON policy document
+POLICY_ATTRIBUTES = {
+    "aws_iam_role": ["assume_role_policy"],
+    "aws_iam_role_policy": ["policy"],
+    "aws_iam_policy": ["policy"],
+    "aws_kms_key": ["policy"],
+    "aws_s3_bucket_policy": ["policy"],
+    "aws_sns_topic_policy": ["policy"],
+    "aws_sqs_queue_policy": ["policy"],
+    "aws_lambda_function": [],
+}
+
+
+@dataclass
+class Resource:
+    address: str
+    type: str
+    values: dict
+    unknown: dict
+
+
+@dataclass
+class Role:
+    arn: str
+    address: str
+    trust: dict | None
+    policies: list[dict] = field(default_factory=list)
+    boundary: dict | None = None
+    managed_arns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Inventory:
+    roles: dict[str, Role] = field(default_factory=dict)  # role ARN -> Role
+    bucket_policies: dict[str, tuple[str, dict]] = field(default_factory=dict)  # bucket -> (owner, policy)
+    buckets: dict[str, str] = field(default_factory=dict)  # bucket name -> owner account
+    keys: dict[str, dict] = field(default_factory=dict)  # key ARN -> key policy
+    aliases: dict[str, str] = field(default_factory=dict)  # alias ARN and "alias/x" -> key ARN
+    lambda_policies: dict[str, dict] = field(default_factory=dict)  # function ARN -> resource policy
+    topic_policies: dict[str, dict] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # "address.attribute" of policies unknown at plan time
+    warnings: list[str] = field(default_factory=list)
+
+    def trust_of(self, role_arn: str) -> dict | None:
+        role = self.roles.get(role_arn)
+        return role.trust if role else None
+
+
+def _walk(module: dict):
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from _walk(child)
+
+
+def load_resources(doc: dict) -> list[Resource]:
+    """Managed resources of a plan or state JSON document."""
+    root = (doc.get("planned_values") or doc.get("values") or {}).get("root_module", {})
+    unknown = {
+        rc["address"]: (rc.get("change") or {}).get("after_unknown") or {}
+        for rc in doc.get("resource_changes", [])
+    }
+    return [
+        Resource(r["address"], r["type"], r.get("values") or {}, unknown.get(r["address"], {}))
+        for r in _walk(root)
+        if r.get("mode", "managed") == "managed"
+    ]
+
+
+def _policy(res: Resource, attribute: str, substitutions: dict[str, str], inv: Inventory) -> dict | None:
+    text = res.values.get(attribute)
+    if text in (None, ""):
+        if res.unknown.get(attribute) is True:
+            inv.unknown.append(f"{res.address}.{attribute}")
+        return None
+    if isinstance(text, dict):
+        text = json.dumps(text)
+    for old, new in substitutions.items():
+        text = text.replace(old, new)
+    return json.loads(text)
+
+
+def _role_arn(account: str, partition: str, values: dict) -> str:
+    return (
+        values.get("arn") or f"arn:{partition}:iam::{account}:role{values.get('path') or '/'}{values['name']}"
+    )
+
+
+def build_inventory(
+    plans: list[tuple[str, dict]],
+    region: str,
+    partition: str = "aws",
+    substitutions: dict[str, str] | None = None,
+) -> Inventory:
+    """`plans`: (account ID, plan/state JSON) pairs."""
+    subs = substitutions or {}
+    inv = Inventory()
+    customer_policies: dict[str, dict] = {}  # policy ARN / name -> document
+    pending_attachments: list[tuple[str, str, str]] = []  # (account, role name, policy arn)
+    pending_inline: list[tuple[str, str, dict]] = []
+    pending_boundaries: list[tuple[str, str]] = []  # (role arn, policy arn)
+    lambda_statements: dict[str, list[dict]] = {}
+
+    for account, doc in plans:
+        for res in load_resources(doc):
+            v = res.values
+            if res.type == "aws_iam_role":
+                arn = _role_arn(account, partition, v)
+                role = Role(arn, res.address, _policy(res, "assume_role_policy", subs, inv))
+                for inline in v.get("inline_policy") or []:
+                    if inline.get("policy"):
+                        role.policies.append(json.loads(inline["policy"]))
+                role.managed_arns = list(v.get("managed_policy_arns") or [])
+                if v.get("permissions_boundary"):
+                    pending_boundaries.append((arn, v["permissions_boundary"]))
+                inv.roles[arn] = role
+            elif res.type == "aws_iam_role_policy":
+                doc_ = _policy(res, "policy", subs, inv)
+                if doc_ is not None:
+                    pending_inline.append((account, v["role"], doc_))
+            elif res.type == "aws_iam_policy":
+                doc_ = _policy(res, "policy", subs, inv)
+                if doc_ is not None:
+                    name_arn = f"arn:{partition}:iam::{account}:policy{v.get('path') or '/'}{v['name']}"
+                    customer_policies[v.get("arn") or name_arn] = doc_
+                    customer_policies[name_arn] = doc_
+            elif res.type in ("aws_iam_role_policy_attachment",):
+                pending_attachments.append((account, v["role"], v.get("policy_arn") or ""))
+            elif res.type == "aws_s3_bucket":
+                inv.buckets[v["bucket"]] = account
+            elif res.type == "aws_s3_bucket_policy":
+                doc_ = _policy(res, "policy", subs, inv)
+                if doc_ is not None:
+                    inv.bucket_policies[v["bucket"]] = (account, doc_)
+            elif res.type == "aws_kms_key":
+                arn = v.get("arn") or f"arn:{partition}:kms:{region}:{account}:key/{res.address}"
+                doc_ = _policy(res, "policy", subs, inv)
+                if doc_ is None and "policy" not in res.unknown:
+                    doc_ = _default_key_policy(account, partition)
+                if doc_ is not None:
+                    inv.keys[arn] = doc_
+                inv.aliases[f"key-address:{res.address}"] = arn
+            elif res.type == "aws_kms_alias":
+                target = v.get("target_key_arn") or v.get("target_key_id")
+                if target:
+                    inv.aliases[v["name"]] = target
+                    inv.aliases[f"arn:{partition}:kms:{region}:{account}:{v['name']}"] = target
+            elif res.type == "aws_lambda_permission":
+                fn = v["function_name"]
+                if not fn.startswith("arn:"):
+                    fn = f"arn:{partition}:lambda:{region}:{account}:function:{fn}"
+                lambda_statements.setdefault(fn, []).append(_lambda_statement(v, fn))
+            elif res.type in ("aws_sns_topic_policy",):
+                doc_ = _policy(res, "policy", subs, inv)
+                if doc_ is not None:
+                    inv.topic_policies[v["arn"]] = doc_
+
+    for account, role_name, doc_ in pending_inline:
+        _role_by_name(inv, account, role_name).policies.append(doc_)
+    for account, role_name, policy_arn in pending_attachments:
+        role = _role_by_name(inv, account, role_name)
+        if policy_arn in customer_policies:
+            role.policies.append(customer_policies[policy_arn])
+        else:
+            role.managed_arns.append(policy_arn)
+    for role_arn, policy_arn in pending_boundaries:
+        inv.roles[role_arn].boundary = customer_policies.get(policy_arn)
+    for role in inv.roles.values():
+        for arn in role.managed_arns:
+            inv.warnings.append(
+                f"{role.address}: managed policy {arn} is not evaluated (document not in the plan)"
+            )
+    for fn, sts in lambda_statements.items():
+        inv.lambda_policies[fn] = {"Version": "2012-10-17", "Statement": sts}
+    return inv
+
+
+def _role_by_name(inv: Inventory, account: str, name: str) -> Role:
+    for role in inv.roles.values():
+        if role.arn.split(":")[4] == account and role.arn.rsplit("/", 1)[-1] == name:
+            return role
+    raise KeyError(f"role {name!r} in {account} is referenced by a policy but not in the plan")
+
+
+def _default_key_policy(account: str, partition: str) -> dict:
+    """What KMS applies when aws_kms_key.policy is not set: the account root may do everything."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            }
+        ],
+    }
+
+
+def _lambda_statement(v: dict, fn_arn: str) -> dict:
+    principal = v["principal"]
+    if principal.endswith(".amazonaws.com"):
+        prin: Any = {"Service": principal}
+    elif principal == "*":
+        prin = "*"
+    else:
+        prin = {"AWS": principal}
+    st: dict = {"Effect": "Allow", "Principal": prin, "Action": v["action"], "Resource": fn_arn}
+    cond: dict = {}
+    if v.get("source_arn"):
+        cond.setdefault("ArnLike", {})["AWS:SourceArn"] = v["source_arn"]
+    if v.get("source_account"):
+        cond.setdefault("StringEquals", {})["AWS:SourceAccount"] = v["source_account"]
+    if v.get("principal_org_id"):
+        cond.setdefault("StringEquals", {})["aws:PrincipalOrgID"] = v["principal_org_id"]
+    if cond:
+        st["Condition"] = cond
+    return st
+
+
+def read_json(path: str | Path) -> dict:
+    return json.loads(Path(path).read_text())

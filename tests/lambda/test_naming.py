@@ -1,0 +1,50 @@
+"""Derived SageMaker names: valid, bounded, deterministic, and content-addressed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from conftest import EXAMPLE_OUTPUT
+from prod_deployer.artifact import validate_training_output
+from prod_deployer.config import EndpointSettings, ServerlessSettings
+from prod_deployer.naming import derive_name, endpoint_config_name, model_name
+
+NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+ROLE = "arn:aws:iam::333333333333:role/mlops-model-execution"
+TRAINING = validate_training_output(EXAMPLE_OUTPUT)
+SERVERLESS = EndpointSettings("serverless", serverless=ServerlessSettings(2048, 5))
+
+
+def test_names_are_valid_and_deterministic() -> None:
+    model = model_name("mlops-model", TRAINING, ROLE)
+    config = endpoint_config_name("mlops-model", TRAINING, model, SERVERLESS)
+    assert model == "mlops-model-mlops-train-20250101-120000-ab12cd-e0e0b022"
+    assert config == "mlops-model-mlops-train-20250101-120000-ab12cd-97ec3567"
+    assert model == model_name("mlops-model", TRAINING, ROLE)
+    assert NAME.match(model) and NAME.match(config)
+
+
+def test_long_training_job_names_are_trimmed_to_63_characters() -> None:
+    long = replace(TRAINING, training_job_name="a" * 40 + "-" + "b" * 22)
+    name = model_name("x" * 40, long, ROLE)
+    assert len(name) == 63 and NAME.match(name) and name.startswith("x" * 40 + "-")
+
+
+def test_trimming_never_leaves_a_dangling_hyphen() -> None:
+    name = derive_name("p", "abc---" + "d" * 60, {})
+    assert NAME.match(name) and "--" not in name.rsplit("-", 1)[0][-3:]
+    assert NAME.match(derive_name("p", "", {})) and NAME.match(derive_name("p", "---", {}))
+
+
+def test_settings_change_gives_a_new_config_name_but_the_same_model() -> None:
+    model = model_name("mlops-model", TRAINING, ROLE)
+    bigger = EndpointSettings("serverless", serverless=ServerlessSettings(4096, 5))
+    assert endpoint_config_name("mlops-model", TRAINING, model, SERVERLESS) != endpoint_config_name(
+        "mlops-model", TRAINING, model, bigger
+    )
+
+
+def test_different_model_data_gives_a_different_model_name() -> None:
+    other = replace(TRAINING, model_data_url=TRAINING.model_data_url.replace("output", "output2"))
+    assert model_name("mlops-model", TRAINING, ROLE) != model_name("mlops-model", other, ROLE)

@@ -1,0 +1,175 @@
+"""The compat layer's patches: S3 bucket-policy conditions, endpoint scoring, SFN validation, timestamps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import DATA, training_request
+from rehearsal.compat import evaluate_condition_block
+from rehearsal.trainer import run_training_job
+
+
+# ------------------------------------------------------------------------------------------ P1 S3 conditions
+def test_secure_bucket_accepts_default_and_cmk_writes(aws, artifacts):
+    s3 = aws.client("s3", "shared")
+    bucket, key_arn = artifacts["bucket"], artifacts["key_arn"]
+    s3.put_object(Bucket=bucket, Key="source/plain.txt", Body=b"x")  # plain `aws s3 cp`: default encryption
+    s3.put_object(
+        Bucket=bucket, Key="source/kms.txt", Body=b"x", ServerSideEncryption="aws:kms", SSEKMSKeyId=key_arn
+    )
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"ServerSideEncryption": "AES256"},
+        {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": "arn:aws:kms:eu-west-1:111111111111:key/other"},
+    ],
+)
+def test_secure_bucket_denies_other_encryption(aws, artifacts, extra):
+    with pytest.raises(ClientError) as denied:
+        aws.client("s3", "shared").put_object(Bucket=artifacts["bucket"], Key="source/x", Body=b"x", **extra)
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+@pytest.mark.parametrize(
+    ("condition", "context", "expected"),
+    [
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, False),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, True),
+        # IAM: a negated operator on a missing key is true; ...IfExists on a missing key is true; Null tests
+        # presence.
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, True),
+        ({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, True),
+        (
+            {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+            },
+            {},
+            False,
+        ),
+        ({"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, False),
+        (
+            {"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::2*:role/p-*"]}},
+            {"aws:PrincipalArn": "arn:aws:iam::222222222222:role/p-training-sagemaker"},
+            False,
+        ),
+        (
+            {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::2*:role/p-*"}},
+            {"aws:PrincipalArn": "arn:aws:iam::333333333333:role/p-deployer"},
+            False,
+        ),
+        # Cannot tell (unimplemented operator or key): None, and the caller makes a Deny apply.
+        ({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, {}, None),
+        ({"StringEquals": {"aws:SourceVpce": "vpce-1"}}, {}, None),
+    ],
+)
+def test_condition_semantics(condition, context, expected):
+    assert evaluate_condition_block(condition, context) is expected
+
+
+def test_plain_http_is_denied_by_the_tls_statement(aws, artifacts):
+    import requests
+
+    url = f"http://{aws.host}:{aws.port}/{artifacts['bucket']}/source/plain.txt"
+    # The emulator serves TLS only; a plain-HTTP request does not even reach S3.
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(url, timeout=5)
+
+
+# ----------------------------------------------------------------------------------------------- P6 scoring
+def test_endpoint_serves_the_model_its_model_points_at(aws, artifacts):
+    s3_role = aws.session_for_role(artifacts["sagemaker_role_arn"], "SageMaker")
+    trained = run_training_job(
+        training_request(artifacts, "p-train-for-scoring"), aws.client("s3", session=s3_role)
+    )
+    iam = aws.client("iam", "production")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+            }
+        ],
+    }
+    role = iam.create_role(RoleName="p-model-execution", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
+    sm = aws.client("sagemaker", "production")
+    sm.create_model(
+        ModelName="p-model-1",
+        ExecutionRoleArn=role,
+        PrimaryContainer={"Image": "xgboost:1.7-1", "ModelDataUrl": trained.model_data_url},
+    )
+    sm.create_endpoint_config(
+        EndpointConfigName="p-model-1",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "p-model-1",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+            }
+        ],
+    )
+    sm.create_endpoint(EndpointName="p-endpoint", EndpointConfigName="p-model-1")
+
+    rows = [line.split(",", 1) for line in (DATA / "validation.csv").read_text().splitlines()[:50]]
+    runtime = aws.client("sagemaker-runtime", "production")
+    answer = runtime.invoke_endpoint(
+        EndpointName="p-endpoint", ContentType="text/csv", Body="\n".join(features for _, features in rows)
+    )
+    scores = [float(v) for v in answer["Body"].read().decode().split()]
+    assert len(scores) == 50 and all(0.0 <= s <= 1.0 for s in scores)
+    labels = [int(label) for label, _ in rows]
+    mean_pos = sum(s for s, y in zip(scores, labels, strict=True) if y) / max(1, sum(labels))
+    mean_neg = sum(s for s, y in zip(scores, labels, strict=True) if not y) / max(
+        1, len(labels) - sum(labels)
+    )
+    assert mean_pos > mean_neg  # it is the trained model answering, not canned data
+
+    with pytest.raises(ClientError) as bad:
+        runtime.invoke_endpoint(EndpointName="p-endpoint", ContentType="text/csv", Body="1,2,3")
+    assert "expects 12 features" in str(bad.value)
+    with pytest.raises(ClientError, match="not found"):
+        runtime.invoke_endpoint(EndpointName="nope", ContentType="text/csv", Body="1")
+
+
+# -------------------------------------------------------------------------------- P2 / P7 / P8 small patches
+def test_validate_state_machine_definition(aws):
+    sfn = aws.client("stepfunctions", "training")
+    ok = sfn.validate_state_machine_definition(definition='{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}')
+    assert ok["result"] == "OK"
+    bad = sfn.validate_state_machine_definition(definition='{"StartAt":"A","States":{}}')
+    assert bad["result"] == "FAIL" and bad["diagnostics"]
+
+
+def test_codecommit_and_codepipeline_timestamps_and_tags(aws):
+    cc = aws.client("codecommit", "shared")
+    created = cc.create_repository(repositoryName="p-source", tags={"team": "ml"})["repositoryMetadata"]
+    assert created["creationDate"].year >= 2024  # botocore parsed a number: the Go SDK would too
+    assert cc.list_tags_for_resource(resourceArn=created["Arn"])["tags"] == {"team": "ml"}
+    assert cc.list_branches(repositoryName="p-source")["branches"] == []
+
+
+def test_sagemaker_describe_leaves_out_unset_blocks(aws):
+    sm = aws.client("sagemaker", "production")
+    role = "arn:aws:iam::333333333333:role/p-model-execution"
+    sm.create_model(ModelName="p-model-blocks", ExecutionRoleArn=role, PrimaryContainer={"Image": "xgboost"})
+    sm.create_endpoint_config(
+        EndpointConfigName="p-model-blocks",
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": "p-model-blocks",
+                "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+            }
+        ],
+    )
+    assert "VpcConfig" not in sm.describe_model(ModelName="p-model-blocks")
+    assert "DataCaptureConfig" not in sm.describe_endpoint_config(EndpointConfigName="p-model-blocks")
