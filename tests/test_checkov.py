@@ -51,7 +51,7 @@ def test_checkov_hcl():
 def test_checkov_plan(env, case):
     files = [TESTS / "envs" / env / f"{case}.tfvars"] + ([SHARED_OUTPUTS] if env != "shared" else [])
     plan = tfplan.plan_env(env, f"checkov-{env}-{case}", files)
-    path = tfplan.WORK / f"env-{env}-checkov-{case}" / "plan.json"
+    path = tfplan.WORK / f"checkov-plan-{env}-{case}.json"
     path.write_text(json.dumps(plan._raw))
     result = run_checkov(["--framework", "terraform_plan", "-f", str(path), "--repo-root-for-plan-enrichment", "."])
     assert result["failed"] == [], "\n".join(result["failed"])

@@ -76,7 +76,7 @@ def test_every_role_in_b_and_c_that_uses_a_key_is_granted_by_a():
 
 
 def test_callback_role_trusts_exactly_cs_deployer_role():
-    trusts = {r["name"]: r["assume_role_policy"] for r in resources("shared", "aws_iam_role")}
+    trusts = {r["name"]: r.get("assume_role_policy") for r in resources("shared", "aws_iam_role")}
     callback = TEST_OUTPUTS["callback_role_arn"].split("/")[-1]
     deployer = [
         r for r in resources("production", "aws_lambda_function") if r["function_name"].endswith("-deployer")
@@ -128,3 +128,12 @@ def test_test_outputs_match_what_a_plans():
     planned = tfplan.planned_outputs(plan("shared"))
     for name, value in planned.items():
         assert TEST_OUTPUTS[name] == value, f"shared-outputs.tfvars.json {name} differs from A's plan"
+
+
+@pytest.mark.parametrize("env", ["shared", "training", "production"])
+def test_provider_is_pinned_to_its_own_account(env):
+    # The plan harness lifts allowed_account_ids (fake credentials cannot be checked), so assert the env's own
+    # provider file: it must name this account's entry of the contract, nothing else.
+    text = (tfplan.REPO / "envs" / env / "providers.tf").read_text()
+    expected = "var.accounts.shared" if env == "shared" else f"local.shared.contract.accounts.{env}"
+    assert re.search(rf"allowed_account_ids\s*=\s*\[{re.escape(expected)}\]", text), text

@@ -97,7 +97,8 @@ def module_outputs(module_dir: Path) -> list[str]:
 
 
 def _fresh(name: str) -> Path:
-    d = WORK / name
+    # One directory per pytest-xdist worker: two workers may plan the same case (session caches are per process).
+    d = WORK / f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     if d.exists():
         shutil.rmtree(d)
     d.mkdir(parents=True)

@@ -91,7 +91,7 @@ module "pipeline" {
 
   deploy = {
     action_role_arn   = local.c.action_role_arn
-    callback_role_arn = module.callback_role.role_arn
+    callback_role_arn = local.a.callback_role_arn # contract name, known at plan time; created above
     function_name     = local.c.deployer_arn
   }
 }

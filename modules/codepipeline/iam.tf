@@ -130,6 +130,6 @@ resource "aws_iam_role" "this" {
 
 resource "aws_iam_role_policy" "this" {
   name   = "pipeline"
-  role   = aws_iam_role.this.id
+  role   = aws_iam_role.this.name
   policy = data.aws_iam_policy_document.this.json
 }

@@ -124,6 +124,6 @@ resource "aws_iam_role_policy" "events" {
   count = local.uses_event_rule ? 1 : 0
 
   name   = "start-pipeline"
-  role   = aws_iam_role.events[0].id
+  role   = aws_iam_role.events[0].name
   policy = data.aws_iam_policy_document.events.json
 }

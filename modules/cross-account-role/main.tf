@@ -40,6 +40,6 @@ resource "aws_iam_role_policy" "this" {
   for_each = var.policies
 
   name   = each.key
-  role   = aws_iam_role.this.id
+  role   = aws_iam_role.this.name
   policy = each.value
 }

@@ -108,7 +108,7 @@ data "aws_iam_policy_document" "sfn" {
 
 resource "aws_iam_role_policy" "sfn" {
   name   = "training-state-machine"
-  role   = aws_iam_role.sfn.id
+  role   = aws_iam_role.sfn.name
   policy = data.aws_iam_policy_document.sfn.json
 }
 
@@ -215,6 +215,6 @@ data "aws_iam_policy_document" "sagemaker" {
 
 resource "aws_iam_role_policy" "sagemaker" {
   name   = "training-job"
-  role   = aws_iam_role.sagemaker.id
+  role   = aws_iam_role.sagemaker.name
   policy = data.aws_iam_policy_document.sagemaker.json
 }

@@ -7,9 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from test_deploy import failure
-
-from conftest import (
+from deployer_testkit import (
     ACCOUNT_A,
     ARTIFACT_BUCKET,
     ARTIFACT_KEY,
@@ -18,8 +16,10 @@ from conftest import (
     JOB_ID,
     SERVERLESS,
     World,
+    failure,
     zip_bytes,
 )
+
 from prod_deployer.errors import CannotReport
 
 

@@ -11,83 +11,26 @@ import json
 
 import boto3
 import pytest
-
-from conftest import (
+from deployer_testkit import (
     ACCOUNT_A,
     CALLBACK_ROLE,
+    CONFIG,
     ENDPOINT,
     EXAMPLE_OUTPUT,
     EXECUTION_ID,
     INSTANCE,
     JOB_ID,
+    MODEL,
     MODEL_ROLE,
-    REGION,
     World,
+    continuation,
+    failure,
     make_env,
+    names_for,
+    success,
+    trained,
+    wait_token,
 )
-
-MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-e0e0b022"
-CONFIG = "mlops-model-mlops-train-20250101-120000-ab12cd-97ec3567"  # serverless 2048 MB / 5
-
-
-def names_for(output: dict, endpoint: dict) -> tuple[str, str]:
-    from prod_deployer.artifact import validate_training_output
-    from prod_deployer.config import parse_endpoint_config
-    from prod_deployer.naming import endpoint_config_name, model_name
-
-    training = validate_training_output(output)
-    model = model_name("mlops-model", training, MODEL_ROLE)
-    return model, endpoint_config_name(
-        "mlops-model", training, model, parse_endpoint_config(json.dumps(endpoint), [])
-    )
-
-
-def trained(n: int) -> dict:
-    job = f"mlops-train-2025010{n}-120000-ab12cd"
-    out = dict(EXAMPLE_OUTPUT, training_job_name=job)
-    out["model_data_url"] = f"s3://mlops-artifacts-{ACCOUNT_A}-{REGION}/models/{job}/output/model.tar.gz"
-    return out
-
-
-def success(model: str, config: str) -> tuple[str, dict]:
-    return (
-        "put_job_success_result",
-        {
-            "jobId": JOB_ID,
-            "executionDetails": {
-                "summary": f"Endpoint {ENDPOINT} is InService with {config} (model {model})"
-            },
-            "outputVariables": {"EndpointName": ENDPOINT, "EndpointConfigName": config, "ModelName": model},
-        },
-    )
-
-
-def continuation(summary: str, token: dict) -> tuple[str, dict]:
-    return (
-        "put_job_success_result",
-        {
-            "jobId": JOB_ID,
-            "executionDetails": {"summary": summary},
-            "continuationToken": json.dumps(token, sort_keys=True, separators=(",", ":")),
-        },
-    )
-
-
-def wait_token(action: str, model: str, config: str, previous: str | None, polls: int) -> dict:
-    return {
-        "v": 1,
-        "phase": "wait",
-        "action": action,
-        "endpoint": ENDPOINT,
-        "config": config,
-        "model": model,
-        "previous_config": previous,
-        "polls": polls,
-    }
-
-
-def failure(kind: str, message: str) -> tuple[str, dict]:
-    return ("put_job_failure_result", {"jobId": JOB_ID, "failureDetails": {"type": kind, "message": message}})
 
 
 def test_names_are_stable(world: World) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from conftest import EXAMPLE_OUTPUT
+from deployer_testkit import EXAMPLE_OUTPUT
+
 from prod_deployer.artifact import validate_training_output
 from prod_deployer.config import EndpointSettings, ServerlessSettings
 from prod_deployer.naming import derive_name, endpoint_config_name, model_name

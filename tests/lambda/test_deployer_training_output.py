@@ -10,8 +10,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+from deployer_testkit import EXAMPLE_OUTPUT, ROOT, zip_bytes
 
-from conftest import EXAMPLE_OUTPUT, ROOT, zip_bytes
 from prod_deployer.artifact import decode_artifact, validate_training_output
 from prod_deployer.errors import JobFailed
 
