@@ -27,6 +27,7 @@ module "log_key" {
 module "deployer" {
   source = "../../modules/prod-deployer"
 
+  account_id           = local.account
   artifact_bucket_arn  = local.shared.artifact_bucket_arn
   artifact_kms_key_arn = local.shared.artifact_kms_key_arn
   callback_role_arn    = local.shared.callback_role_arn

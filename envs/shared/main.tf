@@ -73,6 +73,7 @@ module "callback_role" {
 module "pipeline" {
   source = "../../modules/codepipeline"
 
+  account_id               = var.accounts.shared
   approval                 = var.approval
   artifact_bucket_arn      = local.a.bucket_arn # known at plan time, so the pipeline role policy can be checked before apply
   artifact_bucket_name     = module.artifacts.bucket_name

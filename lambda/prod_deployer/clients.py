@@ -1,4 +1,4 @@
-"""Where the deployer gets its AWS clients: the one seam tests swap (see tests/lambda/conftest.py).
+"""Where the deployer gets its AWS clients: the one seam tests swap (see tests/lambda/deployer_testkit.py).
 
 ``ClientFactory`` builds boto3 clients in the Lambda's own account and region (SageMaker, CloudWatch, STS),
 an S3 client with the job's artifact credentials, and a CodePipeline client with the credentials of A's

@@ -2,13 +2,16 @@
 #
 # Every ARN that a policy, a trust condition or an event pattern needs is built here from names, so the policies are
 # fully known at plan time (plan tests and policy checks can read them) and no resource depends on its own consumer
-# (the pipeline role trusts the pipeline ARN, the pipeline uses the role). Partition, region and account are those
-# of the CMK, which lives with the pipeline in account A.
+# (the pipeline role trusts the pipeline ARN, the pipeline uses the role). Partition and region come from the provider
+# (no API call), the account from account_id.
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 locals {
-  key_arn_parts = split(":", var.artifact_kms_key_arn)
-  partition     = local.key_arn_parts[1]
-  region        = local.key_arn_parts[3]
-  account_id    = local.key_arn_parts[4]
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.id
+  account_id = var.account_id
 
   source_type = var.pipeline_source.type
 

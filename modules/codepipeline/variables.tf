@@ -1,3 +1,14 @@
+variable "account_id" {
+  description = "ID of the account the module deploys into (account A). A variable rather than aws_caller_identity, so that plans need no STS call and every ARN the policies need is known at plan time."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID (for example \"111111111111\")."
+  }
+}
+
 variable "approval" {
   description = "Manual approval between Train and Deploy: e-mail addresses subscribed to the (CMK-encrypted) approval topic, an optional action timeout in minutes (5-86400; null keeps the CodePipeline default of 7 days) and an optional message prepended to the approval's custom data."
   type = object({

@@ -117,7 +117,7 @@ data "aws_iam_policy_document" "deployer" {
 
 resource "aws_iam_role_policy" "deployer" {
   name   = "deployer"
-  role   = aws_iam_role.deployer.id
+  role   = aws_iam_role.deployer.name
   policy = data.aws_iam_policy_document.deployer.json
 }
 
@@ -215,6 +215,6 @@ data "aws_iam_policy_document" "model" {
 
 resource "aws_iam_role_policy" "model" {
   name   = "model-execution"
-  role   = aws_iam_role.model.id
+  role   = aws_iam_role.model.name
   policy = data.aws_iam_policy_document.model.json
 }

@@ -1,13 +1,14 @@
 # The deployer Lambda of account C: CodePipeline (account A) invokes it through C's deploy action role; it reads
 # the training output with the job's artifact credentials, deploys the model to a SageMaker endpoint and answers
 # the job through A's callback role. See lambda/README.md for its event, user-parameter and env-var contract.
+data "aws_partition" "current" {}
+
+data "aws_region" "current" {}
+
 locals {
-  # Account, region and partition come from the log key's ARN (a CMK in this account and region), so the module
-  # needs no data source lookup and plans without credentials.
-  log_key_parts = split(":", var.log_kms_key_arn)
-  partition     = local.log_key_parts[1]
-  region        = local.log_key_parts[3]
-  account_id    = local.log_key_parts[4]
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.id
+  account_id = var.account_id
 
   log_group_name = "/aws/lambda/${var.function_name}"
   function_arn   = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"

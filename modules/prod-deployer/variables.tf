@@ -1,3 +1,14 @@
+variable "account_id" {
+  description = "ID of the account the module deploys into (account C). A variable rather than aws_caller_identity, so that plans need no STS call and every ARN the policies need is known at plan time."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be a 12-digit AWS account ID (for example \"333333333333\")."
+  }
+}
+
 variable "artifact_bucket_arn" {
   description = "ARN of account A's artifact bucket, where the training outputs (model.tar.gz) live."
   type        = string

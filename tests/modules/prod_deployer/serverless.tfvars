@@ -1,3 +1,4 @@
+account_id = "333333333333"
 # modules/prod-deployer, serverless endpoint (the default type). Build the package first:
 #   .venv/bin/python scripts/package_lambda.py
 artifact_bucket_arn  = "arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1"
