@@ -70,6 +70,7 @@ locals {
 }
 
 resource "aws_codepipeline" "this" {
+  # checkov:skip=CKV_AWS_219: the artifact store uses var.artifact_kms_key_arn, a CMK (validated as a key ARN); in a plan the key is unknown until it is created, which this check reads as missing. The HCL scan passes it.
   name           = var.name
   role_arn       = aws_iam_role.this.arn
   pipeline_type  = "V2"

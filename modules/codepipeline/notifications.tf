@@ -1,6 +1,7 @@
 # Approval notifications: an SNS topic encrypted with the CMK, publishable only by the pipeline role over TLS.
 
 resource "aws_sns_topic" "this" {
+  # checkov:skip=CKV_AWS_26: the topic is encrypted with var.artifact_kms_key_arn (a CMK); in a plan the key is unknown until created, which this check reads as missing. The HCL scan passes it.
   name              = local.topic_name
   display_name      = "${var.name} approval"
   kms_master_key_id = var.artifact_kms_key_arn
@@ -57,6 +58,7 @@ data "aws_iam_policy_document" "topic" {
 }
 
 resource "aws_sns_topic_policy" "this" {
+  # checkov:skip=CKV_AWS_385: the only "*" principals are in Deny statements (non-TLS, anyone but the pipeline role); the one Allow names the pipeline role of this account.
   arn    = aws_sns_topic.this.arn
   policy = data.aws_iam_policy_document.topic.json
 

@@ -29,6 +29,7 @@ data "aws_iam_policy_document" "trust" {
 }
 
 resource "aws_iam_role" "this" {
+  # checkov:skip=CKV_AWS_61: the trust names account principals only together with an aws:PrincipalArn condition on exact role ARNs (validated; custom check CKV_MLOPS_2), not "all services".
   name                 = var.name
   assume_role_policy   = data.aws_iam_policy_document.trust.json
   max_session_duration = var.max_session_duration

@@ -18,6 +18,7 @@ module "key" {
 }
 
 resource "aws_s3_bucket" "this" {
+  # checkov:skip=CKV_AWS_18: server access logging needs a log bucket that the operator owns; it is enabled with var.access_log_bucket (optional by design, see README).
   # checkov:skip=CKV_AWS_144: cross-region replication is a disaster-recovery choice of the operator; the bucket holds reproducible pipeline artifacts.
   # checkov:skip=CKV2_AWS_62: event notifications are enabled only where a consumer exists (eventbridge_notifications).
   bucket        = var.bucket_name

@@ -84,6 +84,7 @@ locals {
 # /aws/vendedlogs/ is the prefix AWS recommends for vended logs: their resource policy then covers every such
 # group with one statement instead of growing per group.
 resource "aws_cloudwatch_log_group" "this" {
+  # checkov:skip=CKV_AWS_158: kms_key_id is var.log_kms_key_arn, a CMK (validated as a key ARN); in a plan the key is unknown until created, which this check reads as missing. The HCL scan passes it.
   name              = "/aws/vendedlogs/states/${var.state_machine_name}"
   kms_key_id        = var.log_kms_key_arn
   retention_in_days = var.log_retention_days
