@@ -18,6 +18,7 @@ help:
 	@echo "make test            every test: plans, contract, validation rules, checkov, Lambda, rehearsal"
 	@echo "make plan ENV=shared|training|production    plan one account's root (needs its backend.hcl and credentials)"
 	@echo "make apply ENV=...   apply it (order: shared, training, production)"
+	@echo "make demo DEMO_ARGS='--fail-gate'   failure paths: --fail-training --fail-gate --reject --fail-deploy; --data DIR; --keep"
 	@echo "make fmt | lint | checkov | package | access-report | clean"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -35,10 +36,11 @@ package: setup
 	$(PY) scripts/package_lambda.py $(BUILD)/deployer.zip
 
 demo: setup package
-	$(PY) -m rehearsal $(DEMO_ARGS)
+	PYTHONPATH=pipeline $(PY) -m rehearsal $(DEMO_ARGS)
 
+# Tests that share the embedded emulator are one xdist group (loadgroup): one worker applies once for all of them.
 test: setup package
-	$(PY) -m pytest -n auto $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 fmt: setup
 	terraform fmt -recursive modules

@@ -1,8 +1,10 @@
 """Plan inventories in the style of cloud-foundation-fabric: `<case>.tfvars` + `<case>.yaml`.
 
 The YAML lists `values` (per resource address, a subset of the planned attribute values; the string
-`__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per type; 0 asserts none)
-and optionally `outputs` (subset of the outputs known at plan time). Cases live in tests/modules/<module>/ (module
+`__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per
+type; 0 asserts none)
+and optionally `outputs` (subset of the outputs known at plan time). Cases live in tests/modules/<module>/
+(module
 name with "_" for "-") and tests/envs/<env>/. Regenerate one with: python tests/regen_inventory.py <case.yaml>
 """
 

@@ -1,14 +1,17 @@
 """Regenerate a plan inventory: python tests/regen_inventory.py tests/<modules|envs>/<target>/<case>.yaml
 
-Keeps the addresses and attribute names the inventory already lists (that choice is the author's) and refreshes
-their values, the resource counts and the listed outputs from a fresh plan. A new case starts as an empty YAML.
+Keeps the addresses and attribute names the inventory already lists (that choice is the author's) and
+refreshes
+their values, the resource counts and the listed outputs from a fresh plan. A new case starts as an empty
+YAML.
 """
 
 import sys
 from pathlib import Path
 
-import tfplan
 import yaml
+
+import tfplan
 from inventory import MISSING, collect
 
 
@@ -25,7 +28,9 @@ def main(path: str) -> None:
     old = yaml.safe_load(target.read_text()) or {}
     resources = tfplan.all_resources(plan)
     new = {
-        "values": {a: refresh(v, resources.get(a, {}).get("values")) for a, v in (old.get("values") or {}).items()},
+        "values": {
+            a: refresh(v, resources.get(a, {}).get("values")) for a, v in (old.get("values") or {}).items()
+        },
         "counts": tfplan.resource_counts(plan),
     }
     if old.get("outputs"):

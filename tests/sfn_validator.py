@@ -1,7 +1,8 @@
 """A loopback stand-in for Step Functions' ValidateStateMachineDefinition, for offline plans.
 
 hashicorp/aws 5.x calls states:ValidateStateMachineDefinition while planning aws_sfn_state_machine, so a plan
-without AWS fails. The plan harness points the provider's `sfn` endpoint here; the definition is really parsed,
+without AWS fails. The plan harness points the provider's `sfn` endpoint here; the definition is really
+parsed,
 with the ASL parser of moto (the emulator the rehearsal runs on), so a broken definition still fails the plan.
 """
 
@@ -31,7 +32,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("X-Amz-Target", "").endswith("ValidateStateMachineDefinition"):
             status, answer = 200, validate(body.get("definition", ""))
         else:
-            status, answer = 400, {"__type": "UnknownOperationException", "message": "plan-time stand-in only"}
+            status, answer = (
+                400,
+                {"__type": "UnknownOperationException", "message": "plan-time stand-in only"},
+            )
         data = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/x-amz-json-1.0")

@@ -9,14 +9,26 @@ import re
 import subprocess
 
 import pytest
+
 import tfplan
 from inventory import SHARED_OUTPUTS, TESTS
 
 EXTERNAL = tfplan.REPO / "checks" / "checkov"
-CHECKOV = [str(tfplan.REPO / ".venv" / "bin" / "checkov"), "--quiet", "--compact", "--skip-download", "-o", "json"]
+CHECKOV = [
+    str(tfplan.REPO / ".venv" / "bin" / "checkov"),
+    "--quiet",
+    "--compact",
+    "--skip-download",
+    "-o",
+    "json",
+]
 if EXTERNAL.is_dir():
     CHECKOV += ["--external-checks-dir", str(EXTERNAL)]
-ENV_CASES = {"shared": ["codecommit", "s3", "codeconnections"], "training": ["spot-on"], "production": ["instance"]}
+ENV_CASES = {
+    "shared": ["codecommit", "s3", "codeconnections"],
+    "training": ["spot-on"],
+    "production": ["instance"],
+}
 
 
 def run_checkov(args: list[str]) -> dict:
@@ -33,7 +45,10 @@ def run_checkov(args: list[str]) -> dict:
         for k in summary:
             summary[k] += r["summary"][k]
         failed += r["results"]["failed_checks"]
-    lines = [f"{f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range']} {f['check_name']}" for f in failed]
+    lines = [
+        f"{f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range']} {f['check_name']}"
+        for f in failed
+    ]
     print(f"checkov {' '.join(args)}: {summary}")
     return {"summary": summary, "failed": lines}
 
@@ -53,7 +68,9 @@ def test_checkov_plan(env, case):
     plan = tfplan.plan_env(env, f"checkov-{env}-{case}", files)
     path = tfplan.WORK / f"checkov-plan-{env}-{case}.json"
     path.write_text(json.dumps(plan._raw))
-    result = run_checkov(["--framework", "terraform_plan", "-f", str(path), "--repo-root-for-plan-enrichment", "."])
+    result = run_checkov(
+        ["--framework", "terraform_plan", "-f", str(path), "--repo-root-for-plan-enrichment", "."]
+    )
     assert result["failed"] == [], "\n".join(result["failed"])
     assert result["summary"]["passed"] > 0
 

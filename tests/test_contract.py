@@ -2,7 +2,8 @@
 
 A is applied first and names B's and C's roles before they exist; B and C read A's outputs. This checks that
 every role ARN A grants or assumes is one that B or C creates, that every role in B and C that uses A's key or
-bucket is granted by A, that B's and C's action roles trust exactly A's pipeline role, and that everything B and C
+bucket is granted by A, that B's and C's action roles trust exactly A's pipeline role, and that everything
+B and C
 read from A's remote state is an output of A.
 """
 
@@ -11,6 +12,7 @@ import re
 from functools import cache
 
 import pytest
+
 import tfplan
 from inventory import SHARED_OUTPUTS, TESTS
 
@@ -63,7 +65,9 @@ def test_key_users_are_roles_that_b_and_c_or_a_create():
     created = role_arns("shared") | role_arns("training") | role_arns("production")
     contract = {TEST_OUTPUTS["pipeline_role_arn"]}
     assert key_users(), "A's key policy grants nobody"
-    assert key_users() <= created | contract, f"A grants roles nobody creates: {key_users() - created - contract}"
+    assert key_users() <= created | contract, (
+        f"A grants roles nobody creates: {key_users() - created - contract}"
+    )
 
 
 def test_every_role_in_b_and_c_that_uses_a_key_is_granted_by_a():
@@ -110,12 +114,18 @@ def test_action_role_trusts_exactly_as_pipeline_role(env):
     action = [r for r in resources(env, "aws_iam_role") if r["name"].endswith("-action")]
     assert len(action) == 1
     assert principal_arn_conditions(action[0]["assume_role_policy"]) == {TEST_OUTPUTS["pipeline_role_arn"]}
-    assert TEST_OUTPUTS["pipeline_role_arn"] in role_arns("shared"), "A does not create the role B and C trust"
+    assert TEST_OUTPUTS["pipeline_role_arn"] in role_arns("shared"), (
+        "A does not create the role B and C trust"
+    )
 
 
 def test_b_and_c_read_only_outputs_that_a_has():
-    a_outputs = set(re.findall(r'^output "([^"]+)"', (tfplan.REPO / "envs/shared/outputs.tf").read_text(), re.M))
-    assert set(TEST_OUTPUTS) == a_outputs, "tests/envs/shared-outputs.tfvars.json must mirror envs/shared outputs"
+    a_outputs = set(
+        re.findall(r'^output "([^"]+)"', (tfplan.REPO / "envs/shared/outputs.tf").read_text(), re.M)
+    )
+    assert set(TEST_OUTPUTS) == a_outputs, (
+        "tests/envs/shared-outputs.tfvars.json must mirror envs/shared outputs"
+    )
     for env in ("training", "production"):
         used = set()
         for tf in (tfplan.REPO / "envs" / env).glob("*.tf"):

@@ -2,6 +2,7 @@
 
 import pytest
 import yaml
+
 from inventory import collect, inventory_errors
 
 CASES = collect()

@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+
 import tfplan
 
 MODULES = sorted(p.name for p in (tfplan.REPO / "modules").iterdir() if p.is_dir())
@@ -10,14 +11,19 @@ ENVS = sorted(p.name for p in (tfplan.REPO / "envs").iterdir() if p.is_dir())
 
 
 def test_fmt():
-    result = tfplan.terraform(["fmt", "-check", "-recursive", "-diff", "modules", "envs"], tfplan.REPO, check=False)
-    assert result.returncode == 0, f"terraform fmt would change (run make fmt):\n{result.stdout}{result.stderr}"
+    result = tfplan.terraform(
+        ["fmt", "-check", "-recursive", "-diff", "modules", "envs"], tfplan.REPO, check=False
+    )
+    assert result.returncode == 0, (
+        f"terraform fmt would change (run make fmt):\n{result.stdout}{result.stderr}"
+    )
 
 
 @pytest.mark.plan
 @pytest.mark.parametrize("target", [f"modules/{m}" for m in MODULES] + [f"envs/{e}" for e in ENVS])
 def test_validate(target):
-    # A private copy of modules/ and envs/ so that parallel tests and the rehearsal never share a .terraform dir.
+    # A private copy of modules/ and envs/ so that parallel tests and the rehearsal never share a
+    # .terraform dir.
     root = tfplan.WORK / ("validate-" + target.replace("/", "-"))
     if root.exists():
         shutil.rmtree(root)

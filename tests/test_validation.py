@@ -7,8 +7,9 @@ case) and `cases`, each replacing some variables (`vars`) and naming a substring
 from pathlib import Path
 
 import pytest
-import tfplan
 import yaml
+
+import tfplan
 from inventory import SHARED_OUTPUTS
 
 TESTS = Path(__file__).resolve().parent

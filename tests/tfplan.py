@@ -1,8 +1,11 @@
 """Plan harness: runs `terraform plan` on a module or an env with fake credentials and no backend.
 
-Modules are planned through a generated wrapper root (a provider block with the skip flags, one `module "this"`
-call passing through exactly the variables a case sets); envs are planned from a copy without backend.tf and with
-their remote-state.tf replaced by a variable of test values (Fabric's way of feeding upstream stages). Copies live in
+Modules are planned through a generated wrapper root (a provider block with the skip flags, one `module
+"this"`
+call passing through exactly the variables a case sets); envs are planned from a copy without backend.tf
+and with
+their remote-state.tf replaced by a variable of test values (Fabric's way of feeding upstream stages).
+Copies live in
 <repo>/.tftest/<name>/, two levels below the repo like the envs, so relative module sources and
 "../../build/..." paths resolve as in the repo.
 """
@@ -17,14 +20,16 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import sfn_validator
 import tftest
+
+import sfn_validator
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".tftest"
 CLI_CONFIG = REPO / "build" / "terraform.rc"
 
-# Fake credentials and no account lookup: a plan needs no AWS. The sfn endpoint is a local stand-in for the one API
+# Fake credentials and no account lookup: a plan needs no AWS. The sfn endpoint is a local stand-in for the
+# one API
 # the provider calls while planning (tests/sfn_validator.py).
 FAKE_PROVIDER_SETTINGS = """
   access_key                  = "test"
@@ -33,7 +38,6 @@ FAKE_PROVIDER_SETTINGS = """
   skip_metadata_api_check     = true
   skip_requesting_account_id  = true
 """
-
 
 
 def module_provider() -> str:
@@ -49,8 +53,10 @@ provider "aws" {{
 
 
 def env_provider_override() -> str:
-    # An override file merges into the env's own provider block. allowed_account_ids cannot be checked without an
-    # account lookup, which the fake credentials skip; tests/test_contract.py asserts the envs' setting instead.
+    # An override file merges into the env's own provider block. allowed_account_ids cannot be checked
+    # without an
+    # account lookup, which the fake credentials skip; tests/test_contract.py asserts the envs' setting
+    # instead.
     return f"""
 provider "aws" {{
   allowed_account_ids = null
@@ -60,6 +66,7 @@ provider "aws" {{
   }}
 }}
 """
+
 
 ENV_REMOTE_STATE = """
 variable "test_shared_outputs" {
@@ -97,7 +104,8 @@ def module_outputs(module_dir: Path) -> list[str]:
 
 
 def _fresh(name: str) -> Path:
-    # One directory per pytest-xdist worker: two workers may plan the same case (session caches are per process).
+    # One directory per pytest-xdist worker: two workers may plan the same case (session caches are per
+    # process).
     d = WORK / f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     if d.exists():
         shutil.rmtree(d)
@@ -136,7 +144,8 @@ def prepare_env(env: str, name: str) -> Path:
 def plan_dir(
     tfdir: Path, tfvars: list[Path] | None = None, overrides: dict[str, Any] | None = None
 ) -> tftest.TerraformPlanOutput:
-    """init + plan; tfvars files and JSON overrides are copied in as auto.tfvars so untyped vars keep types."""
+    """init + plan; tfvars files and JSON overrides are copied in as auto.tfvars so untyped vars keep
+    types."""
     for i, f in enumerate(tfvars or []):
         suffix = ".auto.tfvars.json" if f.name.endswith(".json") else ".auto.tfvars"
         shutil.copy(f, tfdir / f"{i:02d}-{f.name.split('.')[0]}{suffix}")

@@ -1,26 +1,229 @@
-"""`python -m rehearsal serve`: start the embedded AWS, print how to use it, run until Ctrl-C."""
+"""`python -m rehearsal`: the whole three-account pipeline on an embedded AWS (what `make demo` runs).
+
+    python -m rehearsal [run] [--config FILE] [--data DIR] [--fail-training | --fail-gate | --reject |
+                        --fail-deploy] [--interactive] [--keep]
+    python -m rehearsal serve [--port N]      # only the emulator, until Ctrl-C
+
+`run` starts the emulator, applies envs/shared, envs/training and envs/production into three emulated accounts
+(rehearsal.apply), runs the pipeline that Terraform created (rehearsal.runner) and tears everything down,
+unless
+--keep. Exit status: 0 success; 1 a stage failed (the message names it and why); 2 bad arguments or input.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
+import json
 import logging
+import os
 import shlex
 import signal
+import sys
 import threading
+import time
+from pathlib import Path
 
-from .emulator import DEFAULT_ACCOUNTS, Emulator
+if __package__ in (None, ""):  # run as a script: make the package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rehearsal.emulator import DEFAULT_ACCOUNTS, Emulator
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m rehearsal")
-    parser.add_argument("command", choices=["serve"])
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--no-tls", action="store_true")
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m rehearsal",
+        description="Run the three-account ML pipeline end to end on an embedded AWS emulator (moto).",
+    )
+    parser.add_argument("command", nargs="?", choices=["run", "serve"], default="run")
+    parser.add_argument(
+        "--config", type=Path, help="training configuration (default pipeline/training-config.json)"
+    )
+    parser.add_argument(
+        "--data", type=Path, help="directory with train.csv and validation.csv (label first, no header)"
+    )
+    failure = parser.add_mutually_exclusive_group()
+    failure.add_argument("--fail-training", action="store_true", help="train with an invalid hyperparameter")
+    failure.add_argument(
+        "--fail-gate", action="store_true", help="set the quality gate above what the model reaches"
+    )
+    failure.add_argument("--reject", action="store_true", help="reject the model at the approval")
+    failure.add_argument(
+        "--fail-deploy",
+        action="store_true",
+        help="deploy once, then a damaged model artifact: the update rolls back, the old model serves on",
+    )
+    parser.add_argument("--apply-only", action="store_true", help="only apply the three envs, then tear down")
+    parser.add_argument("--interactive", action="store_true", help="ask before approving the model")
+    parser.add_argument(
+        "--keep", action="store_true", help="leave the emulator running afterwards (Ctrl-C stops it)"
+    )
+    parser.add_argument("--port", type=int, default=0, help="emulator port (default: a free one)")
+    parser.add_argument(
+        "--no-tls", action="store_true", help="serve: plain HTTP (the bucket policy then denies S3 use)"
+    )
+    parser.add_argument("--workspace", default="demo", help="name of the build/rehearsal/<name> directory")
+    parser.add_argument(
+        "--sequential", action="store_true", help="apply training and production one after the other"
+    )
     for name, default in DEFAULT_ACCOUNTS.items():
-        parser.add_argument(f"--{name}-account", default=default)
-    args = parser.parse_args()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        parser.add_argument(
+            f"--{name}-account", default=default, help=f"account ID of {name} (default {default})"
+        )
+    return parser
+
+
+class Console:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def __call__(self, message: str) -> None:
+        print(f"[{time.monotonic() - self.started:5.1f}s] {message}", flush=True)
+
+
+def _failure_config(config: dict, args: argparse.Namespace) -> dict:
+    config = copy.deepcopy(config)
+    if args.fail_training:
+        config["hyperparameters"]["num_round"] = "0"  # SageMaker XGBoost refuses it when the job starts
+    if args.fail_gate:
+        gate = config["quality_gate"]
+        gate["threshold"] = 0.9999 if gate.get("higher_is_better", True) else 1e-9
+    return config
+
+
+def _damage_model(aws, run) -> None:
+    """--fail-deploy: replace the trained model.tar.gz by bytes no XGBoost container can load."""
+    url = run["result"].training_output["model_data_url"]
+    bucket, key = url[5:].split("/", 1)
+    aws.client("s3", "shared").put_object(Bucket=bucket, Key=key, Body=b"this is not a model archive\n")
+
+
+def _keep(aws, workspace, log) -> None:
+    print("\nThe emulator keeps running (Ctrl-C stops it). Point tools at it:")
+    for name in aws.accounts:
+        print(f"\n# account {name} ({aws.accounts[name]}), as its admin role {aws.admin_role_arn(name)}:")
+        for key, value in aws.env(name).items():
+            print(f"export {key}={shlex.quote(value)}")
+    print("\n# then, for example:")
+    print("aws s3 ls   # (in account shared)")
+    for env in ("shared", "training", "production"):
+        d = workspace.env_dir(env)
+        print(
+            f"TF_DATA_DIR={d / '.terraform'} TF_CLI_CONFIG_FILE={ROOT / 'build' / 'terraform.rc'} "
+            f"terraform -chdir=envs/{env} plan -var-file={d / 'terraform.tfvars.json'}  # {env}'s exports"
+        )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
+
+
+def run(args: argparse.Namespace) -> int:
+    from rehearsal import apply as tf
+    from rehearsal.runner import DEFAULT_CONFIG, DEFAULT_DATA, DataError, PipelineRunner, load_dataset
+
+    log = Console()
+    config_path = args.config or DEFAULT_CONFIG
+    data_dir = args.data or DEFAULT_DATA
+    try:
+        config = json.loads(Path(config_path).read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"rehearsal: cannot read the training configuration {config_path}: {error}", file=sys.stderr)
+        return 2
+    try:
+        load_dataset(data_dir)
+    except DataError as error:
+        print(f"rehearsal: bad --data: {error}", file=sys.stderr)
+        return 2
+    accounts = {name: getattr(args, f"{name}_account") for name in DEFAULT_ACCOUNTS}
+    workspace = tf.Workspace(name=args.workspace)
+    log(f"building the deployer package {tf.DEPLOYER_ZIP.relative_to(ROOT)}")
+    try:
+        tf.build_deployer_package()
+    except RuntimeError as error:
+        print(f"rehearsal failed at stage Package: {error}", file=sys.stderr)
+        return 1
+    with Emulator(accounts=accounts, port=args.port) as aws:
+        log(f"embedded AWS on {aws.endpoint}; accounts {accounts}; region {aws.region}")
+        log("Apply    terraform init + apply: shared, then training and production")
+        try:
+            started = time.monotonic()
+            states = tf.apply_all(
+                aws, workspace, lambda m: log(f"         {m}"), parallel=not args.sequential
+            )
+            apply_seconds = time.monotonic() - started
+        except (tf.ApplyFailed, RuntimeError) as error:
+            print(f"\nrehearsal failed at stage Apply: {error}", file=sys.stderr)
+            return 1
+        counts = {env: len(tf.resources(state)) for env, state in states.items()}
+        log(
+            f"Apply    ok {apply_seconds:5.1f} s  resources: "
+            + ", ".join(f"{e} {n}" for e, n in counts.items())
+        )
+        if args.apply_only:
+            if args.keep:
+                _keep(aws, workspace, log)
+            print(f"\napplied in {time.monotonic() - log.started:.1f} s")
+            return 0
+        runner = PipelineRunner(aws, states, log=log, work_dir=workspace.dir)
+        config = _failure_config(config, args)
+        before_deploy = None
+        if args.fail_deploy:
+            log("--fail-deploy: a first execution deploys a good model")
+            first = runner.run(config, data_dir)
+            if not first.ok:
+                print(
+                    f"\nrehearsal failed at stage {first.failed.stage}: {first.failed.reason}",
+                    file=sys.stderr,
+                )
+                return 1
+            log("--fail-deploy: the second execution deploys a damaged model artifact")
+            before_deploy = lambda r: _damage_model(aws, r)  # noqa: E731
+        approval = "reject" if args.reject else "interactive" if args.interactive else "auto"
+        result = runner.run(config, data_dir, approval=approval, before_deploy=before_deploy)
+        total = time.monotonic() - log.started
+        _summary(aws, runner, counts, result, total)
+        if not result.ok and result.failed.stage == "Deploy":
+            with contextlib.suppress(Exception):
+                still = runner.score({"result": result, "dataset": load_dataset(data_dir)})
+                print(f"  the endpoint keeps serving: {still}")
+        if args.keep:
+            _keep(aws, workspace, log)
+        if not result.ok:
+            print(
+                f"\nrehearsal failed at stage {result.failed.stage}: {result.failed.reason}", file=sys.stderr
+            )
+            return 1
+        print(f"\nrehearsal succeeded in {total:.1f} s")
+        return 0
+
+
+def _summary(aws, runner, counts, result, total) -> None:
+    print("\nSummary")
+    print("  accounts    " + ", ".join(f"{n} {i}" for n, i in aws.accounts.items()))
+    print("  applied     " + ", ".join(f"envs/{e}: {n} resources" for e, n in counts.items()))
+    print(f"  pipeline    {runner.pipeline_name}, execution {result.pipeline_execution_id}")
+    for name, seconds, detail in result.stages:
+        print(f"    {name:<8} {seconds:5.1f} s  {detail}")
+    if result.training_execution_arn:
+        print(f"  training    {result.training_execution_arn}")
+    if result.training_output:
+        gate = result.training_output.get("quality_gate", {})
+        print(f"  metric      {gate.get('metric')} = {gate.get('value'):.4f} (gate {gate.get('threshold')})")
+    if result.deployment:
+        deployed = result.deployment
+        print(f"  endpoint    {deployed['EndpointName']} serving {deployed['EndpointConfigName']}")
+    if result.score:
+        s = result.score
+        text = f"AUC {s['auc']:.4f}, accuracy {s['accuracy']:.4f}" if "auc" in s else f"RMSE {s['rmse']:.4f}"
+        print(f"  score       {text} on {s['rows']} validation rows")
+    print(f"  total       {total:.1f} s")
+
+
+def serve(args: argparse.Namespace) -> int:
     accounts = {name: getattr(args, f"{name}_account") for name in DEFAULT_ACCOUNTS}
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -33,7 +236,15 @@ def main() -> None:
         print("# ready", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+    return serve(args) if args.command == "serve" else run(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -4,7 +4,8 @@ Exactly what a user does with `make apply ENV=...`, with the real Terraform, the
 backend (a state bucket in account A), and nothing edited in envs/: the rehearsal only generates, under
 build/rehearsal/<workspace>/<env>/,
   - `backend.hcl`   the S3 backend settings (state bucket in A, path-style, lock file, A's admin role),
-  - `terraform.tfvars.json`  the env's variables (accounts, key administrators, `shared_state` for B and C ...),
+  - `terraform.tfvars.json`  the env's variables (accounts, key administrators, `shared_state` for B and
+    C ...),
   - the Terraform data directory (TF_DATA_DIR), so a user's own `.terraform` in envs/ is never touched and
     two workspaces (a demo and a test run) never share one,
 and passes the emulator's endpoint, CA bundle and credentials through the environment (AWS_ENDPOINT_URL,
@@ -16,6 +17,7 @@ for a real operator; `allowed_account_ids` then proves that each root landed in 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -109,10 +111,8 @@ def create_state_bucket(aws: Any) -> str:
     """The operator's state bucket in account A (versioned, as a state bucket should be)."""
     s3 = aws.client("s3", "shared")
     bucket = state_bucket(aws)
-    try:
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.region})
-    except s3.exceptions.BucketAlreadyOwnedByYou:
-        pass
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     return bucket
 
@@ -239,8 +239,7 @@ def apply_all(
     workspace = workspace or Workspace()
     if not workspace.package_file.is_file():
         raise RuntimeError(
-            f"{workspace.package_file} is missing: build it with `make package` "
-            "(scripts/package_lambda.py)"
+            f"{workspace.package_file} is missing: build it with `make package` (scripts/package_lambda.py)"
         )
     create_state_bucket(aws)
     states = {"shared": apply_env(aws, "shared", workspace, log)}

@@ -17,6 +17,10 @@ Patches
                            ListBranches (missing; Terraform's aws_codecommit_repository).
   P8 codepipeline          created/updated as epoch numbers (moto: ISO strings; Terraform's aws_codepipeline).
   P9 sagemaker-empty       no empty VpcConfig/DataCaptureConfig in Describe* (perpetual replace in plans).
+  P10 sagemaker-hosting    CreateEndpoint provisions (Creating -> InService | Failed after a health check that
+                           loads the model); UpdateEndpoint (missing) as blue/green with rollback.
+  P11 codepipeline-jobs    PutJobSuccessResult, PutJobFailureResult, GetJobDetails, PutApprovalResult
+                           (missing), recording each answer and its caller; jobs opened by the runner.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ def install(emulator: Any) -> None:
     _install_codecommit()
     _install_codepipeline()
     _install_sagemaker_empty_blocks()
+    _install_sagemaker_hosting()
+    _install_codepipeline_jobs()
     from moto.core.config import default_user_config
 
     # Documented moto switch (/moto-api/config): run state machines with moto's ASL interpreter.
@@ -844,3 +850,326 @@ def _install_sagemaker_empty_blocks() -> None:
             return answer
 
         _patch(sm_responses.SageMakerResponse, name, describe)
+
+
+# ========================================================================================= P10 SageMaker
+# hosting
+# Gap: moto's CreateEndpoint is InService at once whatever the model (a model that cannot load still
+# "serves"),
+# and moto has no UpdateEndpoint at all (the deployer's second deployment gets "InvalidAction"/500).
+# See it: Emulator(compat=False); create_endpoint(...) with a model whose ModelDataUrl is garbage ->
+# describe_endpoint says InService; update_endpoint(...) -> error.
+# Fix: hosting as SageMaker does it. CreateEndpoint answers at once with the endpoint Creating; provisioning
+# (a short delay, then the health check) runs in a thread: every variant's model is loaded from its
+# ModelDataUrl
+# with the model's ExecutionRoleArn credentials (the container's ping); InService when they load, Failed
+# with a
+# FailureReason when not. UpdateEndpoint (endpoint must be InService, the config must exist) sets Updating
+# with a
+# PendingDeploymentSummary and provisions the new config the same way, blue/green: the old config keeps
+# serving
+# (P6 scores it) until the new fleet is healthy, then traffic moves; if the new fleet fails its health
+# check the
+# update is rolled back: InService with the old config and a FailureReason, as SageMaker reports it.
+PROVISION_SECONDS = 0.4
+_HOSTING_THREADS: list[threading.Thread] = []
+
+
+def _health_check(account_id: str, region: str, config_name: str) -> str | None:
+    """None when every variant of `config_name` can load its model; otherwise SageMaker-like reason."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    from .trainer import load_model_archive, parse_s3_url
+
+    backend = sagemaker_backends[account_id][region]
+    config = backend.endpoint_configs.get(config_name)
+    if config is None:
+        return f"Endpoint configuration {config_name} no longer exists."
+    emulator = _emulator()
+    for variant in config.production_variants:
+        name = variant.get("VariantName", "AllTraffic")
+        model = backend._models.get(variant.get("ModelName"))
+        if model is None:
+            return f"Model {variant.get('ModelName')} of production variant {name} does not exist."
+        container = model.primary_container or (model.containers or [{}])[0]
+        url = container.get("ModelDataUrl")
+        try:
+            s3 = emulator.client(
+                "s3", session=emulator.session_for_role(model.execution_role_arn, "SageMaker")
+            )
+            bucket, key = parse_s3_url(url)
+            load_model_archive(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+        except Exception as error:
+            detail = getattr(error, "reason", None) or f"{error.__class__.__name__}: {error}"
+            return (
+                f"The primary container for production variant {name} did not pass the ping health check: "
+                f"cannot load the model from {url}: {detail[:300]}"
+            )
+    return None
+
+
+def _provision(endpoint: Any, account_id: str, region: str, config_name: str, update: bool) -> None:
+    from moto.core.utils import utcnow
+
+    time.sleep(PROVISION_SECONDS)
+    try:
+        problem = _health_check(account_id, region, config_name)
+    except Exception as error:  # the emulator itself broke: report it as SageMaker's internal failure
+        LOG.exception("endpoint provisioning crashed")
+        problem = f"InternalFailure: local hosting crashed: {error.__class__.__name__}: {error}"
+    from moto.sagemaker.models import sagemaker_backends
+
+    backend = sagemaker_backends[account_id][region]
+    endpoint.last_modified_time = utcnow()
+    endpoint.pending_deployment_summary = None
+    if problem is None:
+        if update:
+            config = backend.endpoint_configs[config_name]
+            endpoint.endpoint_config_name = config_name
+            endpoint.production_variants = endpoint._process_production_variants(config.production_variants)
+        endpoint.failure_reason = None
+        endpoint.endpoint_status = "InService"
+    elif update:  # blue/green: the new fleet never took traffic; the old config keeps serving
+        endpoint.failure_reason = f"Update to {config_name} was rolled back. {problem}"
+        endpoint.endpoint_status = "InService"
+    else:
+        endpoint.failure_reason = problem
+        endpoint.endpoint_status = "Failed"
+
+
+def _start_provisioning(endpoint: Any, account_id: str, region: str, config_name: str, update: bool) -> None:
+    thread = threading.Thread(
+        target=_provision,
+        args=(endpoint, account_id, region, config_name, update),
+        name=f"host-{endpoint.endpoint_name}",
+        daemon=True,
+    )
+    _HOSTING_THREADS.append(thread)
+    thread.start()
+
+
+def _install_sagemaker_hosting() -> None:
+    from moto.core.exceptions import JsonRESTError
+    from moto.core.responses import ActionResult
+    from moto.core.utils import utcnow
+    from moto.sagemaker import models as sm_models
+    from moto.sagemaker import responses as sm_responses
+
+    original_create = sm_models.SageMakerModelBackend.create_endpoint
+
+    def create_endpoint(self: Any, endpoint_name: str, endpoint_config_name: str, tags: Any) -> Any:
+        if endpoint_name in self.endpoints:
+            arn = sm_models.FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
+            raise JsonRESTError("ValidationException", f'Cannot create already existing endpoint "{arn}".')
+        endpoint = original_create(self, endpoint_name, endpoint_config_name, tags)
+        endpoint.endpoint_status = "Creating"
+        endpoint.pending_deployment_summary = None
+        _start_provisioning(endpoint, self.account_id, self.region_name, endpoint_config_name, update=False)
+        return endpoint
+
+    _patch(sm_models.SageMakerModelBackend, "create_endpoint", create_endpoint)
+
+    def update_endpoint(self: Any) -> Any:
+        backend = self.sagemaker_backend
+        name = self._get_param("EndpointName")
+        config_name = self._get_param("EndpointConfigName")
+        endpoint = backend.endpoints.get(name)
+        arn = sm_models.FakeEndpoint.arn_formatter(name or "", backend.account_id, backend.region_name)
+        if endpoint is None:
+            raise JsonRESTError("ValidationException", f'Could not find endpoint "{arn}".')
+        if config_name not in backend.endpoint_configs:
+            raise JsonRESTError(
+                "ValidationException",
+                f'Could not find endpoint configuration "{sm_models.FakeEndpointConfig.arn_formatter(config_name or "", backend.account_id, backend.region_name)}".',  # noqa: E501
+            )
+        if endpoint.endpoint_status != "InService":
+            raise JsonRESTError(
+                "ValidationException",
+                f'Cannot update in-progress endpoint "{arn}" (status {endpoint.endpoint_status}).',
+            )
+        config = backend.endpoint_configs[config_name]
+        endpoint.endpoint_status = "Updating"
+        endpoint.failure_reason = None
+        endpoint.last_modified_time = utcnow()
+        endpoint.pending_deployment_summary = {
+            "EndpointConfigName": config_name,
+            "ProductionVariants": [
+                {"VariantName": v.get("VariantName"), "VariantStatus": [{"Status": "Creating"}]}
+                for v in config.production_variants
+            ],
+            "StartTime": utcnow(),
+        }
+        endpoint.deployment_config = self._get_param("DeploymentConfig")
+        _start_provisioning(endpoint, backend.account_id, backend.region_name, config_name, update=True)
+        return ActionResult({"EndpointArn": endpoint.arn})
+
+    _patch(sm_responses.SageMakerResponse, "update_endpoint", update_endpoint)
+
+    original_describe = sm_responses.SageMakerResponse.describe_endpoint
+
+    def describe_endpoint(self: Any) -> Any:
+        answer = original_describe(self)
+        endpoint = self.sagemaker_backend.endpoints.get(self._get_param("EndpointName"))
+        if isinstance(answer, ActionResult) and isinstance(answer.result, dict) and endpoint is not None:
+            result = {k: v for k, v in answer.result.items() if k not in ("PendingDeploymentSummary",)}
+            pending = getattr(endpoint, "pending_deployment_summary", None)
+            if pending:
+                result["PendingDeploymentSummary"] = pending
+            if getattr(endpoint, "failure_reason", None):
+                result["FailureReason"] = endpoint.failure_reason
+            return ActionResult(result)
+        return answer
+
+    _patch(sm_responses.SageMakerResponse, "describe_endpoint", describe_endpoint)
+
+
+def wait_for_hosting_threads(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while _HOSTING_THREADS:
+        _HOSTING_THREADS.pop().join(max(0.0, deadline - time.monotonic()))
+
+
+# ===================================================================================== P11 CodePipeline jobs
+# Gap: moto has no job worker or approval APIs: PutJobSuccessResult, PutJobFailureResult, GetJobDetails and
+# PutApprovalResult answer "InvalidAction"/500, so no Lambda action can ever answer its pipeline.
+# See it: Emulator(compat=False); codepipeline.put_job_success_result(jobId=str(uuid4())) -> error.
+# Fix: a recording implementation with AWS's rules. The rehearsal's pipeline runner plays the CodePipeline
+# service: it opens a job (`open_job`, what the service does before it invokes the Lambda) or an approval
+# (`open_approval`, what it does when a Manual action starts); the APIs then answer them:
+#   - a job belongs to the pipeline's account: a caller acting in another account gets JobNotFoundException,
+#     as does an unknown job id; a job that was already answered gets InvalidJobStateException;
+#   - PutApprovalResult needs the pipeline, stage, action and the token of the open approval
+#     (ApprovalAlreadyCompletedException / InvalidApprovalTokenException otherwise), status Approved|Rejected.
+# Every answer records the calling principal (the role that answered). IAM policies are not evaluated for
+# these
+# calls (moto does not enforce identity policies by default): the access proof covers who may call them.
+JOBS: dict[str, dict[str, Any]] = {}
+APPROVALS: dict[str, dict[str, Any]] = {}
+_JOBS_LOCK = threading.Lock()
+
+
+def open_job(account_id: str, data: dict[str, Any]) -> str:
+    """Create an InProgress job in `account_id` (the pipeline's account) and return its id."""
+    import uuid
+
+    job_id = str(uuid.uuid4())
+    with _JOBS_LOCK:
+        JOBS[job_id] = {
+            "id": job_id,
+            "accountId": account_id,
+            "data": data,
+            "status": "InProgress",
+            "answer": None,
+        }
+    return job_id
+
+
+def open_approval(account_id: str, pipeline: str, stage: str, action: str) -> str:
+    import uuid
+
+    token = str(uuid.uuid4())
+    with _JOBS_LOCK:
+        APPROVALS[token] = {
+            "accountId": account_id,
+            "pipelineName": pipeline,
+            "stageName": stage,
+            "actionName": action,
+            "status": "InProgress",
+            "answer": None,
+        }
+    return token
+
+
+def _caller(response: Any) -> str | None:
+    access_key = _access_key_of(response.headers, "")
+    principal = _principal_for_access_key(access_key) if access_key else None
+    return principal[0] if principal else None
+
+
+def _install_codepipeline_jobs() -> None:
+    from moto.codepipeline import responses as cp_responses
+    from moto.core.exceptions import JsonRESTError
+
+    def _job_for(self: Any) -> dict[str, Any]:
+        job_id = self._get_param("jobId")
+        job = JOBS.get(job_id or "")
+        if job is None or job["accountId"] != self.current_account:
+            raise JsonRESTError("JobNotFoundException", f"The job {job_id} was not found.")
+        if job["status"] != "InProgress":
+            raise JsonRESTError(
+                "InvalidJobStateException", f"The job {job_id} is in state {job['status']}, not InProgress."
+            )
+        return job
+
+    def put_job_success_result(self: Any) -> str:
+        with _JOBS_LOCK:
+            job = _job_for(self)
+            job["status"] = "Succeeded"
+            job["answer"] = {
+                "result": "success",
+                "continuationToken": self._get_param("continuationToken"),
+                "executionDetails": self._get_param("executionDetails"),
+                "outputVariables": self._get_param("outputVariables"),
+                "currentRevision": self._get_param("currentRevision"),
+                "caller": _caller(self),
+            }
+        return "{}"
+
+    def put_job_failure_result(self: Any) -> str:
+        details = self._get_param("failureDetails") or {}
+        if details.get("type") not in {
+            "JobFailed",
+            "ConfigurationError",
+            "PermissionError",
+            "RevisionOutOfSync",
+            "RevisionUnavailable",
+            "SystemUnavailable",
+        } or not details.get("message"):
+            raise JsonRESTError("ValidationException", "failureDetails needs a valid type and a message.")
+        with _JOBS_LOCK:
+            job = _job_for(self)
+            job["status"] = "Failed"
+            job["answer"] = {"result": "failure", "failureDetails": details, "caller": _caller(self)}
+        return "{}"
+
+    def get_job_details(self: Any) -> str:
+        with _JOBS_LOCK:
+            job = JOBS.get(self._get_param("jobId") or "")
+            if job is None or job["accountId"] != self.current_account:
+                raise JsonRESTError(
+                    "JobNotFoundException", f"The job {self._get_param('jobId')} was not found."
+                )
+            return json.dumps(
+                {"jobDetails": {"id": job["id"], "accountId": job["accountId"], "data": job["data"]}}
+            )
+
+    def put_approval_result(self: Any) -> str:
+        token = self._get_param("token")
+        result = self._get_param("result") or {}
+        with _JOBS_LOCK:
+            approval = APPROVALS.get(token or "")
+            where = (
+                self._get_param("pipelineName"),
+                self._get_param("stageName"),
+                self._get_param("actionName"),
+            )
+            if (
+                approval is None
+                or approval["accountId"] != self.current_account
+                or where != (approval["pipelineName"], approval["stageName"], approval["actionName"])
+            ):
+                raise JsonRESTError("InvalidApprovalTokenException", "The approval token is not valid.")
+            if approval["status"] != "InProgress":
+                raise JsonRESTError(
+                    "ApprovalAlreadyCompletedException", "The approval was already completed."
+                )
+            if result.get("status") not in ("Approved", "Rejected") or not result.get("summary"):
+                raise JsonRESTError(
+                    "ValidationException", "result needs status Approved|Rejected and a summary."
+                )
+            approval["status"] = result["status"]
+            approval["answer"] = {"result": result, "caller": _caller(self), "approvedAt": time.time()}
+            return json.dumps({"approvedAt": approval["answer"]["approvedAt"]})
+
+    for function in (put_job_success_result, put_job_failure_result, get_job_details, put_approval_result):
+        _patch(cp_responses.CodePipelineResponse, function.__name__, function)

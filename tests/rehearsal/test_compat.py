@@ -118,6 +118,8 @@ def test_endpoint_serves_the_model_its_model_points_at(aws, artifacts):
         ],
     )
     sm.create_endpoint(EndpointName="p-endpoint", EndpointConfigName="p-model-1")
+    assert sm.describe_endpoint(EndpointName="p-endpoint")["EndpointStatus"] == "Creating"  # P10
+    sm.get_waiter("endpoint_in_service").wait(EndpointName="p-endpoint", WaiterConfig={"Delay": 0.2})
 
     rows = [line.split(",", 1) for line in (DATA / "validation.csv").read_text().splitlines()[:50]]
     runtime = aws.client("sagemaker-runtime", "production")
@@ -173,3 +175,113 @@ def test_sagemaker_describe_leaves_out_unset_blocks(aws):
     )
     assert "VpcConfig" not in sm.describe_model(ModelName="p-model-blocks")
     assert "DataCaptureConfig" not in sm.describe_endpoint_config(EndpointConfigName="p-model-blocks")
+
+
+# ------------------------------------------------------------------------------------ P10 SageMaker hosting
+def _wait_endpoint(sm, name, timeout=20):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        described = sm.describe_endpoint(EndpointName=name)
+        if described["EndpointStatus"] not in ("Creating", "Updating") or time.monotonic() > deadline:
+            return described
+        time.sleep(0.1)
+
+
+def test_update_endpoint_is_blue_green_and_rolls_back_a_model_that_cannot_load(aws, artifacts):
+    s3_role = aws.session_for_role(artifacts["sagemaker_role_arn"], "SageMaker")
+    trained = run_training_job(
+        training_request(artifacts, "p-train-for-hosting"), aws.client("s3", session=s3_role)
+    )
+    iam = aws.client("iam", "production")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "sagemaker.amazonaws.com"},
+                }
+            ],
+        }
+    )
+    role = iam.create_role(RoleName="p-hosting-model", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    bucket = artifacts["bucket"]
+    aws.client("s3", "shared").put_object(Bucket=bucket, Key="models/broken/model.tar.gz", Body=b"garbage")
+    sm = aws.client("sagemaker", "production")
+    for name, url in (
+        ("p-host-good", trained.model_data_url),
+        ("p-host-bad", f"s3://{bucket}/models/broken/model.tar.gz"),
+    ):
+        sm.create_model(
+            ModelName=name, ExecutionRoleArn=role, PrimaryContainer={"Image": "x", "ModelDataUrl": url}
+        )
+        sm.create_endpoint_config(
+            EndpointConfigName=name,
+            ProductionVariants=[
+                {
+                    "VariantName": "AllTraffic",
+                    "ModelName": name,
+                    "ServerlessConfig": {"MemorySizeInMB": 2048, "MaxConcurrency": 1},
+                }
+            ],
+        )
+    # A model that cannot load never serves: create -> Failed with the reason.
+    sm.create_endpoint(EndpointName="p-host-1", EndpointConfigName="p-host-bad")
+    failed = _wait_endpoint(sm, "p-host-1")
+    assert failed["EndpointStatus"] == "Failed" and "ping health check" in failed["FailureReason"]
+    # Good create, then a bad update: rolled back, the old config keeps serving.
+    sm.create_endpoint(EndpointName="p-host-2", EndpointConfigName="p-host-good")
+    assert _wait_endpoint(sm, "p-host-2")["EndpointStatus"] == "InService"
+    sm.update_endpoint(EndpointName="p-host-2", EndpointConfigName="p-host-bad")
+    updating = sm.describe_endpoint(EndpointName="p-host-2")
+    assert updating["EndpointStatus"] == "Updating"
+    assert updating["PendingDeploymentSummary"]["EndpointConfigName"] == "p-host-bad"
+    with pytest.raises(ClientError, match="Cannot update in-progress endpoint"):
+        sm.update_endpoint(EndpointName="p-host-2", EndpointConfigName="p-host-good")
+    rolled_back = _wait_endpoint(sm, "p-host-2")
+    assert rolled_back["EndpointStatus"] == "InService" and rolled_back["EndpointConfigName"] == "p-host-good"
+    assert "rolled back" in rolled_back["FailureReason"] and "PendingDeploymentSummary" not in rolled_back
+    answer = aws.client("sagemaker-runtime", "production").invoke_endpoint(
+        EndpointName="p-host-2",
+        ContentType="text/csv",
+        Body=(DATA / "validation.csv").read_text().split("\n")[0].split(",", 1)[1],
+    )
+    assert float(answer["Body"].read()) >= 0
+
+
+# ------------------------------------------------------------------------------------ P11 CodePipeline jobs
+def test_job_results_are_recorded_once_and_only_in_the_pipeline_account(aws):
+    from rehearsal import compat
+
+    a = aws.accounts["shared"]
+    job_id = compat.open_job(a, {"actionConfiguration": {"configuration": {}}})
+    other = aws.client("codepipeline", "production")
+    with pytest.raises(ClientError, match="JobNotFoundException"):
+        other.put_job_success_result(jobId=job_id)
+    cp = aws.client("codepipeline", "shared")
+    assert cp.get_job_details(jobId=job_id)["jobDetails"]["accountId"] == a
+    cp.put_job_success_result(jobId=job_id, continuationToken="t", executionDetails={"summary": "s"})
+    with pytest.raises(ClientError, match="InvalidJobStateException"):
+        cp.put_job_failure_result(jobId=job_id, failureDetails={"type": "JobFailed", "message": "m"})
+    answer = compat.JOBS[job_id]["answer"]
+    assert answer["continuationToken"] == "t"
+    assert answer["caller"] == f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole"
+    with pytest.raises(ClientError, match="JobNotFoundException"):
+        cp.put_job_success_result(jobId="00000000-0000-0000-0000-000000000000")
+
+
+def test_approval_needs_its_token_and_is_answered_once(aws):
+    from rehearsal import compat
+
+    token = compat.open_approval(aws.accounts["shared"], "p", "Approve", "Approve")
+    cp = aws.client("codepipeline", "shared")
+    where = {"pipelineName": "p", "stageName": "Approve", "actionName": "Approve"}
+    with pytest.raises(ClientError, match="InvalidApprovalTokenException"):
+        cp.put_approval_result(**where, result={"summary": "ok", "status": "Approved"}, token="nope")
+    cp.put_approval_result(**where, result={"summary": "ok", "status": "Approved"}, token=token)
+    with pytest.raises(ClientError, match="ApprovalAlreadyCompletedException"):
+        cp.put_approval_result(**where, result={"summary": "ok", "status": "Rejected"}, token=token)
+    assert compat.APPROVALS[token]["status"] == "Approved"
