@@ -58,7 +58,7 @@ checkov: setup
 	$(PY) -m pytest -n auto tests/test_checkov.py
 
 access-report: setup package
-	$(PY) -m tests.access.report
+	PYTHONPATH=pipeline $(PY) -m tests.access.report --apply
 
 plan apply: setup package
 	@case "$(ENV)" in shared|training|production) ;; *) echo "ENV must be one of: $(ENVS)" >&2; exit 2;; esac

@@ -4,6 +4,7 @@
     python -m tests.access.report --cells         # per cell: evaluated, expected, OK/MISMATCH, reason
     python -m tests.access.report --markdown      # the grid as a Markdown table (README)
     python -m tests.access.report --matrix path/to/matrix.yaml
+    python -m tests.access.report --apply         # the real envs, applied on the embedded emulator first
 
 Plans: matrix.yaml `plans`, or ACCESS_PLAN_SHARED / ACCESS_PLAN_TRAINING / ACCESS_PLAN_PRODUCTION.
 Grid legend: A = allowed, . = denied (both as expected); A! / .! = evaluated so, expected the opposite.
@@ -46,14 +47,35 @@ def _grid(cells: list[Cell], markdown: bool) -> list[str]:
     return lines
 
 
+def _applied_cells(spec: Path) -> list[Cell]:
+    """Start the emulator, apply the three envs (as `make demo` does) and load the matrix on their state."""
+    import tempfile
+
+    from rehearsal import apply as tf
+    from rehearsal.emulator import Emulator
+
+    from .applied import write_states
+
+    tf.build_deployer_package()
+    with Emulator() as aws, tempfile.TemporaryDirectory() as tmp:
+        workspace = tf.Workspace(name="access-report")
+        print(
+            "applying envs/shared, envs/training, envs/production on the embedded emulator...",
+            file=sys.stderr,
+        )
+        states = tf.apply_all(aws, workspace)
+        return load(spec, write_states(states, Path(tmp))).cells()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--matrix", type=Path, default=DEFAULT_MATRIX)
     ap.add_argument("--cells", action="store_true", help="one line per cell with the engine's reason")
     ap.add_argument("--markdown", action="store_true", help="Markdown table")
+    ap.add_argument("--apply", action="store_true", help="apply envs/ on the embedded emulator and use them")
     args = ap.parse_args(argv)
     try:
-        cells = load(args.matrix).cells()
+        cells = _applied_cells(args.matrix) if args.apply else load(args.matrix).cells()
     except MatrixError as e:
         print(f"access matrix: {e}", file=sys.stderr)
         return 2

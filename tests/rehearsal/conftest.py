@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
-import os
 import sys
 from pathlib import Path
 
@@ -14,37 +12,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT / "pipeline") not in sys.path:
     sys.path.insert(0, str(ROOT / "pipeline"))
 
-from rehearsal.emulator import Emulator  # noqa: E402
 
 DATA = ROOT / "pipeline" / "data"
 REGION = "eu-west-1"
 TRAINING_ROLE = "p-training-sagemaker"
-
-
-@pytest.fixture(scope="session")
-def aws():
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    with Emulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture(scope="session")
-def applied(aws):
-    """The three envs applied into the session's emulator (once per worker): {env: terraform show -json}.
-
-    Uses its own workspace (build/rehearsal/test-<pid>), so a demo or another test run never shares its
-    Terraform data directories; removed afterwards. Tests that use it belong to xdist group "emulator".
-    """
-    import shutil
-
-    from rehearsal import apply as tf
-
-    tf.build_deployer_package()
-    workspace = tf.Workspace(name=f"test-{os.getpid()}")
-    try:
-        yield {"states": tf.apply_all(aws, workspace), "workspace": workspace}
-    finally:
-        shutil.rmtree(workspace.dir, ignore_errors=True)
 
 
 def secure_bucket_policy(bucket: str, key_arn: str) -> dict:
