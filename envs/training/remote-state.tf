@@ -1,4 +1,5 @@
-# The only place this env reads another account's state: account A's outputs (envs/shared/outputs.tf), handed to
+# The only place an env of account B or C reads another account's state (envs/production/remote-state.tf is a
+# link to this file, so the two cannot drift): account A's outputs (envs/shared/outputs.tf), handed to
 # the modules as plain values through local.shared. Plan tests replace this file with test values.
 variable "shared_state" {
   description = "Where account A's state is: the terraform_remote_state config of its S3 backend (bucket, key, region, and optionally assume_role, endpoints, use_path_style...). The identity running this env needs s3:GetObject on that key."
