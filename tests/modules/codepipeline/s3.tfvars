@@ -1,4 +1,4 @@
-account_id = "111111111111"
+account_id               = "111111111111"
 artifact_bucket_arn      = "arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1"
 artifact_bucket_name     = "mlops-artifacts-111111111111-eu-west-1"
 artifact_kms_key_arn     = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
