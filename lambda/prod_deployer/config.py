@@ -43,6 +43,19 @@ class EndpointSettings:
     serverless: ServerlessSettings | None = None
     instance: InstanceSettings | None = None
 
+    @property
+    def network_isolation(self) -> bool:
+        """EnableNetworkIsolation of the model: on for instance endpoints, off for serverless ones.
+
+        SageMaker Serverless Inference does not support network isolation (nor VPC configuration, data capture
+        or more than one production variant): Amazon SageMaker developer guide, "Deploy models with Amazon
+        SageMaker Serverless Inference", section "Feature exclusions",
+        https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html. So a serverless endpoint's
+        container can reach the internet; an instance endpoint's container cannot (CreateModel
+        EnableNetworkIsolation, https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_CreateModel.html).
+        """
+        return self.type == "instance"
+
 
 @dataclass(frozen=True)
 class Settings:

@@ -134,7 +134,9 @@ def ensure_model(
                 ModelName=name,
                 ExecutionRoleArn=settings.model_execution_role_arn,
                 PrimaryContainer={"Image": training.image_uri, "ModelDataUrl": training.model_data_url},
-                EnableNetworkIsolation=True,
+                # Isolated on instance endpoints only: serverless endpoints refuse isolated models (see
+                # EndpointSettings.network_isolation); the setting is part of the model's name (naming.py).
+                EnableNetworkIsolation=settings.endpoint.network_isolation,
                 Tags=tags,
             )
     except Exception as exc:
@@ -179,6 +181,55 @@ def describe_endpoint(sm: Any, name: str) -> dict[str, Any] | None:
         if _not_found(exc):
             return None
         raise classify_client_error(exc, f"DescribeEndpoint {name}") from None
+
+
+# Why each change of endpoint type is refused (Amazon SageMaker developer guide, "Deploy models with Amazon
+# SageMaker Serverless Inference", section "Feature exclusions",
+# https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints.html, and "Update a serverless
+# endpoint", https://docs.aws.amazon.com/sagemaker/latest/dg/serverless-endpoints-update.html).
+TYPE_CHANGE_REASONS = {
+    ("instance", "serverless"): "SageMaker cannot update an instance endpoint to serverless (UpdateEndpoint "
+    "answers ValidationError)",
+    ("serverless", "instance"): "SageMaker can update a serverless endpoint to instance only one way (it can "
+    "never be updated back to serverless), so the deployer does not do it as a side effect of a settings "
+    "change",
+}
+
+
+def serving_type(sm: Any, config_name: str) -> str:
+    """The type of an endpoint config: serverless when its variants carry ServerlessConfig, else instance
+    (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html)."""
+    try:
+        desc = sm.describe_endpoint_config(EndpointConfigName=config_name)
+    except Exception as exc:
+        raise classify_client_error(exc, f"DescribeEndpointConfig {config_name}") from None
+    variants = desc.get("ProductionVariants", [])
+    return "serverless" if any(v.get("ServerlessConfig") for v in variants) else "instance"
+
+
+def check_endpoint_type(sm: Any, name: str, endpoint: EndpointSettings, log: JsonLogger) -> None:
+    """Refuse a change of endpoint type before anything is created, so a refused run leaves nothing behind.
+
+    A Failed endpoint is deleted and created again with the new settings, and one being deleted is waited for,
+    so neither is checked: after the operator deletes the endpoint, the next run simply creates it.
+    """
+    current = describe_endpoint(sm, name)
+    if current is None or current.get("EndpointStatus") in ("Failed", "Deleting"):
+        return
+    serving = current.get("EndpointConfigName")
+    if not serving:
+        return
+    kind = serving_type(sm, serving)
+    log.info("endpoint_type", endpoint=name, serving=serving, current=kind, wanted=endpoint.type)
+    if kind == endpoint.type:
+        return
+    reason = TYPE_CHANGE_REASONS[(kind, endpoint.type)]
+    raise ConfigurationError(
+        f"endpoint {name} is a {kind} endpoint (config {serving}) and endpoint.type is now "
+        f'"{endpoint.type}": {reason}. Nothing was created. Delete the endpoint first '
+        f"(aws sagemaker delete-endpoint --endpoint-name {name}; it stops serving until the Deploy stage "
+        f'creates it again) and retry the Deploy stage, or set endpoint.type back to "{kind}"'
+    )
 
 
 def check_alarms(cloudwatch: Any, names: tuple[str, ...]) -> None:

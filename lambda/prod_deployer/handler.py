@@ -29,6 +29,7 @@ from .deploy import (
     OutOfTime,
     TimeBudget,
     check_deployment,
+    check_endpoint_type,
     ensure_endpoint_config,
     ensure_model,
     retry_token,
@@ -178,7 +179,12 @@ def _run(
     with log.timed("read_training_output", bucket=job.bucket, key=job.key) as extra:
         training = read_training_output(clients.s3(job.credentials), job.bucket, job.key)
         extra.update(training_job_name=training.training_job_name, model_data_url=training.model_data_url)
-    model = model_name(settings.name_prefix, training, settings.model_execution_role_arn)
+    model = model_name(
+        settings.name_prefix,
+        training,
+        settings.model_execution_role_arn,
+        settings.endpoint.network_isolation,
+    )
     names = Names(
         settings.endpoint_name,
         endpoint_config_name(settings.name_prefix, training, model, settings.endpoint),
@@ -187,6 +193,8 @@ def _run(
     log.bind(endpoint=names.endpoint, endpoint_config=names.config, model=names.model)
     tags = sagemaker_tags(settings, training, params.pipeline_execution_id)
     try:
+        # Before anything is created: a refused type change must leave no model or config behind.
+        check_endpoint_type(sm, names.endpoint, settings.endpoint, log)
         budget.check("create_model")
         ensure_model(sm, names.model, training, settings, tags, log)
         budget.check("create_endpoint_config")

@@ -1,9 +1,11 @@
 """Deterministic SageMaker names: a re-delivered job derives the same names and finds what it created.
 
 ``<NAME_PREFIX>-<training job name, trimmed>-<8 hex of a content hash>``, at most 63 characters of
-[a-zA-Z0-9-]. The model hash covers what the model is (image, model data, execution role); the endpoint
-config hash covers the model name and the endpoint settings, so changing the settings and redeploying the
-same training job yields a new config instead of silently reusing the old one.
+[a-zA-Z0-9-]. The model hash covers what the model is (image, model data, execution role, network isolation);
+the endpoint config hash covers the model name and the endpoint settings, so changing the settings and
+redeploying the same training job yields a new config instead of silently reusing the old one. Network
+isolation is fixed when a model is created, so it is part of the name: an instance endpoint (isolated) never
+reuses the serverless endpoint's model (not isolated) of the same training job, nor the other way round.
 """
 
 from __future__ import annotations
@@ -34,11 +36,18 @@ def derive_name(prefix: str, slug: str, payload: Any) -> str:
     return f"{prefix}-{clean}-{digest}" if clean else f"{prefix}-{digest}"
 
 
-def model_name(prefix: str, training: TrainingOutput, execution_role_arn: str) -> str:
+def model_name(
+    prefix: str, training: TrainingOutput, execution_role_arn: str, network_isolation: bool
+) -> str:
     return derive_name(
         prefix,
         training.training_job_name,
-        {"image": training.image_uri, "data": training.model_data_url, "role": execution_role_arn},
+        {
+            "image": training.image_uri,
+            "data": training.model_data_url,
+            "role": execution_role_arn,
+            "network_isolation": network_isolation,
+        },
     )
 
 

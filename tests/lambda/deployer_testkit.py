@@ -269,8 +269,9 @@ def make_env(endpoint_config: dict[str, Any] | None = None, **overrides: str) ->
 
 # --- expected answers -----------------------------------------------------------------------------------
 
-MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-e0e0b022"
-CONFIG = "mlops-model-mlops-train-20250101-120000-ab12cd-97ec3567"  # serverless 2048 MB / 5
+MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-724ea7ad"  # not isolated (serverless)
+CONFIG = "mlops-model-mlops-train-20250101-120000-ab12cd-8f87eeac"  # serverless 2048 MB / 5
+ISOLATED_MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-66516229"  # isolated (instance)
 
 
 def names_for(output: dict, endpoint: dict) -> tuple[str, str]:
@@ -279,7 +280,8 @@ def names_for(output: dict, endpoint: dict) -> tuple[str, str]:
     from prod_deployer.naming import endpoint_config_name, model_name
 
     training = validate_training_output(output)
-    model = model_name("mlops-model", training, MODEL_ROLE)
+    # Instance endpoints run isolated models, serverless ones cannot (SageMaker Serverless feature exclusions).
+    model = model_name("mlops-model", training, MODEL_ROLE, network_isolation=endpoint["type"] == "instance")
     return model, endpoint_config_name(
         "mlops-model", training, model, parse_endpoint_config(json.dumps(endpoint), [])
     )

@@ -19,6 +19,7 @@ from deployer_testkit import (
     EXAMPLE_OUTPUT,
     EXECUTION_ID,
     INSTANCE,
+    ISOLATED_MODEL,
     JOB_ID,
     MODEL,
     MODEL_ROLE,
@@ -68,7 +69,8 @@ def test_first_deployment_serverless(world: World) -> None:
             "Image": EXAMPLE_OUTPUT["image_uri"],
             "ModelDataUrl": EXAMPLE_OUTPUT["model_data_url"],
         },
-        "EnableNetworkIsolation": True,
+        # SageMaker Serverless Inference does not support network isolation (feature exclusions).
+        "EnableNetworkIsolation": False,
         "Tags": tags,
     }
     config = world.sm.describe_endpoint_config(EndpointConfigName=CONFIG)
@@ -87,8 +89,11 @@ def test_first_deployment_instance(world: World) -> None:
     world.run()
 
     model, config = names_for(EXAMPLE_OUTPUT, INSTANCE)
-    assert model == MODEL and config != CONFIG
+    assert model == ISOLATED_MODEL and config != CONFIG
     assert world.recorder.only() == success(model, config)
+    (create_model,) = world.sim.called("CreateModel")
+    assert create_model["ModelName"] == ISOLATED_MODEL
+    assert create_model["EnableNetworkIsolation"] is True
     (create_config,) = world.sim.called("CreateEndpointConfig")
     assert create_config["ProductionVariants"] == [
         {

@@ -18,17 +18,27 @@ SERVERLESS = EndpointSettings("serverless", serverless=ServerlessSettings(2048, 
 
 
 def test_names_are_valid_and_deterministic() -> None:
-    model = model_name("mlops-model", TRAINING, ROLE)
+    model = model_name("mlops-model", TRAINING, ROLE, False)
     config = endpoint_config_name("mlops-model", TRAINING, model, SERVERLESS)
-    assert model == "mlops-model-mlops-train-20250101-120000-ab12cd-e0e0b022"
-    assert config == "mlops-model-mlops-train-20250101-120000-ab12cd-97ec3567"
-    assert model == model_name("mlops-model", TRAINING, ROLE)
+    assert model == "mlops-model-mlops-train-20250101-120000-ab12cd-724ea7ad"
+    assert config == "mlops-model-mlops-train-20250101-120000-ab12cd-8f87eeac"
+    assert model == model_name("mlops-model", TRAINING, ROLE, False)
     assert NAME.match(model) and NAME.match(config)
+
+
+def test_network_isolation_is_part_of_the_model_name() -> None:
+    # EnableNetworkIsolation cannot change on an existing model: an isolated model (instance endpoints) and a
+    # non-isolated one (serverless endpoints) of the same training job must never share a name.
+    open_model = model_name("mlops-model", TRAINING, ROLE, False)
+    isolated = model_name("mlops-model", TRAINING, ROLE, True)
+    assert isolated == "mlops-model-mlops-train-20250101-120000-ab12cd-66516229"
+    assert isolated != open_model
+    assert len(isolated) <= 63 and NAME.match(isolated)
 
 
 def test_long_training_job_names_are_trimmed_to_63_characters() -> None:
     long = replace(TRAINING, training_job_name="a" * 40 + "-" + "b" * 22)
-    name = model_name("x" * 40, long, ROLE)
+    name = model_name("x" * 40, long, ROLE, True)
     assert len(name) == 63 and NAME.match(name) and name.startswith("x" * 40 + "-")
 
 
@@ -39,7 +49,7 @@ def test_trimming_never_leaves_a_dangling_hyphen() -> None:
 
 
 def test_settings_change_gives_a_new_config_name_but_the_same_model() -> None:
-    model = model_name("mlops-model", TRAINING, ROLE)
+    model = model_name("mlops-model", TRAINING, ROLE, False)
     bigger = EndpointSettings("serverless", serverless=ServerlessSettings(4096, 5))
     assert endpoint_config_name("mlops-model", TRAINING, model, SERVERLESS) != endpoint_config_name(
         "mlops-model", TRAINING, model, bigger
@@ -48,4 +58,4 @@ def test_settings_change_gives_a_new_config_name_but_the_same_model() -> None:
 
 def test_different_model_data_gives_a_different_model_name() -> None:
     other = replace(TRAINING, model_data_url=TRAINING.model_data_url.replace("output", "output2"))
-    assert model_name("mlops-model", TRAINING, ROLE) != model_name("mlops-model", other, ROLE)
+    assert model_name("mlops-model", TRAINING, ROLE, False) != model_name("mlops-model", other, ROLE, False)
