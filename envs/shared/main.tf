@@ -27,7 +27,7 @@ module "artifacts" {
   key_alias                 = local.a.key_alias
   tags                      = var.tags
 
-  access = [
+  access = concat([
     {
       principal_arn  = local.a.pipeline_role_arn
       read_prefixes  = [local.prefixes.pipeline, local.prefixes.source]
@@ -49,7 +49,21 @@ module "artifacts" {
     { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.pipeline] },
     # SageMaker hosting in C reads the model.
     { principal_arn = local.c.model_role_arn, read_prefixes = [local.prefixes.models] },
-  ]
+    ], [
+    # People (modules/personas has their identity policies): they use the key only through S3, for their own objects.
+    for arn in var.data_writers : {
+      principal_arn  = arn
+      write_prefixes = [local.prefixes.data]
+      list_prefixes  = [local.prefixes.data]
+      key_use        = "s3"
+    }
+    ], [
+    for arn in var.source_writers : {
+      principal_arn = arn
+      write_keys    = [var.pipeline_source.s3_object_key]
+      key_use       = "s3"
+    } if var.pipeline_source.type == "s3"
+  ])
 }
 
 data "aws_iam_policy_document" "callback" {
@@ -94,5 +108,30 @@ module "pipeline" {
     action_role_arn   = local.c.action_role_arn
     callback_role_arn = local.a.callback_role_arn # contract name, known at plan time; created above
     function_name     = local.c.deployer_arn
+  }
+}
+
+module "personas" {
+  source = "../../modules/personas"
+
+  account_id           = var.accounts.shared
+  approvers            = var.approvers
+  artifact_bucket_arn  = module.artifacts.bucket_arn
+  artifact_kms_key_arn = module.artifacts.key_arn
+  data_prefix          = local.prefixes.data
+  data_writers         = var.data_writers
+  name_prefix          = var.prefix
+  observers            = var.observers
+  region               = var.region
+  source_writers       = var.source_writers
+  tags                 = var.tags
+
+  pipeline = {
+    name                = module.pipeline.pipeline_name
+    arn                 = local.a.pipeline_arn # plan-time ARNs: the policies can be checked before apply
+    approval_action_arn = module.pipeline.approval_action_arn
+    source_type         = module.pipeline.source_type
+    repository_arn      = module.pipeline.repository_arn
+    source_object_arn   = module.pipeline.source_object_arn
   }
 }

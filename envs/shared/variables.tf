@@ -25,6 +25,20 @@ variable "approval" {
   nullable = false
 }
 
+variable "approvers" {
+  description = "Roles in account A of the people who approve releases (the pipeline's Approve action only, and reading the pipeline). Exact role ARNs or IAM Identity Center role patterns. Validated by modules/personas."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
+variable "data_writers" {
+  description = "Roles of the people who upload training data (put and list under data/, with a plain upload). Exact role ARNs, in any account, or IAM Identity Center role patterns. Validated by modules/personas; see README, Applying to three real accounts."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}
+
 variable "force_destroy" {
   description = "Let Terraform delete the artifact bucket with its objects (for rehearsals and sandboxes; keep false in real accounts)."
   type        = bool
@@ -33,8 +47,15 @@ variable "force_destroy" {
 }
 
 variable "key_administrators" {
-  description = "ARNs of the IAM roles or users in account A that administer the artifact CMK. Include the role Terraform runs as, or KMS refuses the key policy. Never the pipeline role."
+  description = "IAM roles or users of account A that administer the artifact CMK (never use it): exact ARNs, or IAM Identity Center role patterns ending in _* (see modules/kms-key). Include the role Terraform runs as, or KMS refuses the key policy. Never the pipeline role."
   type        = list(string)
+  nullable    = false
+}
+
+variable "observers" {
+  description = "Roles in account A of the people who watch the pipeline (its state and executions; no data, no models). Exact role ARNs or IAM Identity Center role patterns. Validated by modules/personas."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 
@@ -60,6 +81,13 @@ variable "prefix" {
 variable "region" {
   description = "AWS region of the three accounts' resources. Validated by modules/contract."
   type        = string
+  nullable    = false
+}
+
+variable "source_writers" {
+  description = "Roles of the people who change the training source: put the S3 source object (s3 source, any account) or push to the CodeCommit repository (codecommit source, account A only). Exact role ARNs or IAM Identity Center role patterns. Validated by modules/personas."
+  type        = list(string)
+  default     = []
   nullable    = false
 }
 

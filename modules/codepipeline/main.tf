@@ -15,15 +15,17 @@ locals {
 
   source_type = var.pipeline_source.type
 
-  role_arn          = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
-  pipeline_arn      = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.name}"
-  topic_name        = "${var.name}-approval"
-  topic_arn         = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
-  rule_name         = "${var.name}-source"
-  rule_arn          = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rule_name}"
-  events_role_name  = "${var.name}-events"
-  repository_arn    = local.source_type == "codecommit" ? "arn:${local.partition}:codecommit:${local.region}:${local.account_id}:${var.pipeline_source.repository_name}" : null
-  source_object_arn = local.source_type == "s3" ? "${var.artifact_bucket_arn}/${var.pipeline_source.s3_object_key}" : null
+  role_arn     = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
+  pipeline_arn = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.name}"
+  topic_name   = "${var.name}-approval"
+  topic_arn    = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
+  rule_name    = "${var.name}-source"
+  # PutApprovalResult is authorized on <pipeline ARN>/<stage>/<action> (modules/personas grants it to approvers).
+  approval_action_arn = "${local.pipeline_arn}/Approve/Approve"
+  rule_arn            = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rule_name}"
+  events_role_name    = "${var.name}-events"
+  repository_arn      = local.source_type == "codecommit" ? "arn:${local.partition}:codecommit:${local.region}:${local.account_id}:${var.pipeline_source.repository_name}" : null
+  source_object_arn   = local.source_type == "s3" ? "${var.artifact_bucket_arn}/${var.pipeline_source.s3_object_key}" : null
 
   # Console domain per partition, for the approval's link to the training execution (in account B).
   console_domain = {
@@ -58,10 +60,13 @@ locals {
     codeconnections = {
       provider = "CodeStarSourceConnection"
       configuration = {
-        ConnectionArn        = var.pipeline_source.connection_arn
-        FullRepositoryId     = var.pipeline_source.full_repository_id
-        BranchName           = var.pipeline_source.branch
-        DetectChanges        = "true" # connection events; filtered by the V2 trigger below
+        ConnectionArn    = var.pipeline_source.connection_arn
+        FullRepositoryId = var.pipeline_source.full_repository_id
+        BranchName       = var.pipeline_source.branch
+        # The V2 trigger below filters pushes by branch. With DetectChanges "true" as well, the connection would start
+        # an unfiltered execution of its own on every push; AWS's trigger table requires "false" when a trigger
+        # filters the source. https://docs.aws.amazon.com/codepipeline/latest/userguide/pipelines-filter.html
+        DetectChanges        = "false"
         OutputArtifactFormat = "CODE_ZIP"
       }
     }

@@ -1,3 +1,8 @@
+output "approval_action_arn" {
+  description = "ARN of the manual approval action (<pipeline ARN>/Approve/Approve): the resource of codepipeline:PutApprovalResult."
+  value       = local.approval_action_arn
+}
+
 output "approval_topic_arn" {
   description = "ARN of the CMK-encrypted SNS topic that announces pending approvals."
   value       = aws_sns_topic.this.arn
@@ -20,7 +25,8 @@ output "pipeline_name" {
 
 output "repository_arn" {
   description = "ARN of the CodeCommit repository (null unless pipeline_source.type is codecommit)."
-  value       = one(aws_codecommit_repository.this[*].arn)
+  # Built from the name (known at plan time, like every ARN this module's policies use).
+  value = local.repository_arn
 }
 
 output "repository_clone_url_http" {
@@ -31,6 +37,11 @@ output "repository_clone_url_http" {
 output "role_arn" {
   description = "ARN of the pipeline service role (the principal that the action roles in B and C trust)."
   value       = aws_iam_role.this.arn
+}
+
+output "source_object_arn" {
+  description = "ARN of the S3 source object (null unless pipeline_source.type is s3)."
+  value       = local.source_object_arn
 }
 
 output "source_type" {

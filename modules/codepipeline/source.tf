@@ -7,8 +7,13 @@ resource "aws_codecommit_repository" "this" {
   repository_name = var.pipeline_source.repository_name
   description     = "Training source of pipeline ${var.name} (training configuration and code)."
   default_branch  = var.pipeline_source.branch
-  kms_key_id      = var.artifact_kms_key_arn
-  tags            = var.tags
+  # No kms_key_id: CodeCommit's AWS managed key (aws/codecommit), on purpose. With a customer managed key, everyone
+  # who creates, pushes to or pulls from the repository needs kms:Encrypt, Decrypt, GenerateDataKey and DescribeKey
+  # on it, including the role that runs Terraform: the artifact CMK's administrators may not use it, so
+  # CreateRepository would fail, and every source writer and the pipeline role would become key users. The
+  # AWS managed key can only be used through CodeCommit in this account, and IAM (codecommit:GitPush) stays the
+  # one control over who writes the source. https://docs.aws.amazon.com/codecommit/latest/userguide/encryption.html
+  tags = var.tags
 }
 
 # Pull requests into the pipeline's branch need approvals (CodeCommit approval rules apply to pull requests; whoever

@@ -63,7 +63,7 @@ variable "artifact_bucket_name" {
 }
 
 variable "artifact_kms_key_arn" {
-  description = "Key ARN (not an alias) of the CMK in account A that encrypts the pipeline artifacts, the approval topic and the CodeCommit repository. The pipeline's partition, region and account are taken from it."
+  description = "Key ARN (not an alias) of the CMK in account A that encrypts the pipeline artifacts and the approval topic (the CodeCommit repository uses CodeCommit's AWS managed key, see source.tf)."
   type        = string
   nullable    = false
 

@@ -1,10 +1,40 @@
 data "aws_partition" "current" {}
 
 locals {
-  bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.bucket_name}"
-  # Every role that touches objects also uses the key: key users are exactly the bucket's principals.
-  key_users = distinct([for a in var.access : a.principal_arn])
+  partition  = data.aws_partition.current.partition
+  bucket_arn = "arn:${local.partition}:s3:::${var.bucket_name}"
+  region     = data.aws_region.current.id
+
+  # Workload roles (key_use "full") use the key directly: they are exactly the bucket's workload principals.
+  key_users = distinct([for a in var.access : a.principal_arn if a.key_use == "full"])
+  # People (key_use "s3") use the key only through S3, and only for what their objects need: kms:Decrypt to read
+  # (and to complete a multipart upload), kms:GenerateDataKey to write. S3 makes these calls as the caller, also
+  # with an S3 Bucket Key. https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#aws-managed-customer-managed-keys
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
+  key_service_users = [
+    for i, a in var.access : {
+      name           = "S3Access${i}"
+      principal_arns = [a.principal_arn]
+      actions = sort(concat(
+        length(a.read_prefixes) + length(a.write_prefixes) + length(a.write_keys) > 0 ? ["kms:Decrypt"] : [],
+        length(a.write_prefixes) + length(a.write_keys) > 0 ? ["kms:GenerateDataKey"] : [],
+      ))
+      via_service = "s3.${local.region}.amazonaws.com"
+    } if a.key_use == "s3" && length(a.read_prefixes) + length(a.write_prefixes) + length(a.write_keys) > 0
+  ]
+
+  # Account principal plus aws:PrincipalArn: the role may live in an account that is applied later. ArnLike only
+  # where the entry is an IAM Identity Center pattern; an exact ARN is compared with ArnEquals.
+  grants = {
+    for i, a in var.access : i => {
+      account   = split(":", a.principal_arn)[4]
+      principal = a.principal_arn
+      test      = strcontains(a.principal_arn, "*") ? "ArnLike" : "ArnEquals"
+    }
+  }
 }
+
+data "aws_region" "current" {}
 
 module "key" {
   source = "../kms-key"
@@ -12,6 +42,7 @@ module "key" {
   administrators = var.key_administrators
   alias          = var.key_alias
   description    = "Encrypts the pipeline artifacts, training data and models in ${var.bucket_name}"
+  service_users  = local.key_service_users
   services       = var.key_services
   tags           = var.tags
   users          = local.key_users
@@ -161,11 +192,11 @@ data "aws_iam_policy_document" "bucket" {
       actions = ["s3:GetObject", "s3:GetObjectVersion"]
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
       }
       resources = [for p in statement.value.read_prefixes : "${local.bucket_arn}/${p}*"]
       condition {
-        test     = "ArnEquals"
+        test     = local.grants[statement.key].test
         variable = "aws:PrincipalArn"
         values   = [statement.value.principal_arn]
       }
@@ -173,17 +204,21 @@ data "aws_iam_policy_document" "bucket" {
   }
 
   dynamic "statement" {
-    for_each = { for i, a in var.access : i => a if length(a.write_prefixes) > 0 }
+    for_each = { for i, a in var.access : i => a if length(a.write_prefixes) + length(a.write_keys) > 0 }
     content {
-      sid     = "Write${statement.key}"
-      actions = ["s3:PutObject"]
+      sid = "Write${statement.key}"
+      # A multipart upload is authorized as s3:PutObject; aborting one is its own action.
+      actions = ["s3:AbortMultipartUpload", "s3:PutObject"]
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
       }
-      resources = [for p in statement.value.write_prefixes : "${local.bucket_arn}/${p}*"]
+      resources = concat(
+        [for p in statement.value.write_prefixes : "${local.bucket_arn}/${p}*"],
+        [for k in statement.value.write_keys : "${local.bucket_arn}/${k}"],
+      )
       condition {
-        test     = "ArnEquals"
+        test     = local.grants[statement.key].test
         variable = "aws:PrincipalArn"
         values   = [statement.value.principal_arn]
       }
@@ -197,13 +232,38 @@ data "aws_iam_policy_document" "bucket" {
       actions = ["s3:ListBucket", "s3:GetBucketLocation", "s3:GetBucketVersioning"]
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${split(":", statement.value.principal_arn)[4]}:root"]
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
       }
       resources = [local.bucket_arn]
       condition {
-        test     = "ArnEquals"
+        test     = local.grants[statement.key].test
         variable = "aws:PrincipalArn"
         values   = [statement.value.principal_arn]
+      }
+    }
+  }
+
+  # Listing limited to prefixes: the s3:prefix of the ListObjects request must lie under one of them.
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#condition-key-bucket-ops-1
+  dynamic "statement" {
+    for_each = { for i, a in var.access : i => a if length(a.list_prefixes) > 0 }
+    content {
+      sid       = "ListPrefixes${statement.key}"
+      actions   = ["s3:ListBucket"]
+      resources = [local.bucket_arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
+      }
+      condition {
+        test     = local.grants[statement.key].test
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+      condition {
+        test     = "StringLike"
+        variable = "s3:prefix"
+        values   = [for p in statement.value.list_prefixes : "${p}*"]
       }
     }
   }

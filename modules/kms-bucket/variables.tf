@@ -1,24 +1,40 @@
 variable "access" {
-  description = "Who may touch which objects: each entry names an IAM role ARN (in any account) and the key prefixes it may read and write (\"\" is the whole bucket). Only these roles get access through the bucket policy; cross-account roles also need the same rights in their own identity policy."
+  description = "Who may touch which objects. Each entry names one IAM role (principal_arn, in any account; an IAM Identity Center role pattern ending in _* for people) and what it may do: read_prefixes and write_prefixes (key prefixes ending in /, \"\" is the whole bucket), write_keys (exact object keys), list (the whole bucket, with its location and versioning) or list_prefixes (ListBucket only under these prefixes), and key_use: \"full\" for workload roles that use the CMK directly, \"s3\" for people, who may use it only through S3 and only for their reads (kms:Decrypt) and writes (kms:GenerateDataKey, kms:Decrypt). Only these principals get access through the bucket and key policies; principals in other accounts also need the same rights in their own identity policy."
   type = list(object({
     principal_arn  = string
     read_prefixes  = optional(list(string), [])
     write_prefixes = optional(list(string), [])
+    write_keys     = optional(list(string), [])
     list           = optional(bool, false)
+    list_prefixes  = optional(list(string), [])
+    key_use        = optional(string, "full")
   }))
   default  = []
   nullable = false
 
   validation {
-    condition     = alltrue([for a in var.access : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", a.principal_arn))])
-    error_message = "access[*].principal_arn must be an exact IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), without wildcards."
+    condition = alltrue([for a in var.access :
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[a-zA-Z0-9+=,.@_/-]+$", a.principal_arn)) ||
+      (a.key_use == "s3" && can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/aws-reserved/sso\\.amazonaws\\.com/([a-z0-9-]+/)?AWSReservedSSO_[A-Za-z0-9+=,.@_-]+_\\*$", a.principal_arn)))
+    ])
+    error_message = "access[*].principal_arn must be an exact IAM role ARN (arn:aws:iam::<12-digit account>:role/<name>), without wildcards; only people (key_use = \"s3\") may be named by an IAM Identity Center role pattern (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_<PermissionSet>_*)."
   }
 
   validation {
     condition = alltrue(flatten([for a in var.access : [
-      for p in concat(a.read_prefixes, a.write_prefixes) : p == "" || can(regex("^[a-zA-Z0-9!_.*'()/-]+/$", p))
+      for p in concat(a.read_prefixes, a.write_prefixes, a.list_prefixes) : p == "" || can(regex("^[a-zA-Z0-9!_.*'()/-]+/$", p))
     ]]))
     error_message = "access prefixes must be \"\" (whole bucket) or key prefixes ending in \"/\" (for example models/)."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for a in var.access : [for k in a.write_keys : can(regex("^[a-zA-Z0-9!_.'()/-]*[a-zA-Z0-9!_.'()-]$", k))]]))
+    error_message = "access[*].write_keys must be exact object keys such as source/training.zip: no wildcard and no trailing \"/\"."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.access : contains(["full", "s3"], a.key_use)])
+    error_message = "access[*].key_use must be \"full\" (a workload role that uses the CMK directly) or \"s3\" (a person who uses it only through S3)."
   }
 }
 

@@ -1,11 +1,38 @@
 data "aws_partition" "current" {}
 
 locals {
-  # users grouped by account: one statement per account principal, each restricted to the exact role ARNs.
-  user_accounts = distinct([for u in var.users : split(":", u)[4]])
-  users_by_account = {
-    for account in local.user_accounts : account => [for u in var.users : u if split(":", u)[4] == account]
+  partition = data.aws_partition.current.partition
+
+  # Every IAM principal is granted through its account principal plus an aws:PrincipalArn condition, never by its
+  # ARN in Principal. KMS replaces a role ARN in Principal with the role's unique ID, so a role that is deleted and
+  # re-created (an IAM Identity Center permission set re-provisioned, say) loses its rights; for administrators that
+  # means nobody can manage the key without AWS Support. aws:PrincipalArn is compared at request time: a re-created
+  # role with the same ARN keeps its rights, and no other principal of the account gains any. The account principal
+  # also means the principal needs an IAM policy of its own allowing the action (AWS checks both).
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-roles
+  # https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html#key-policy-default-allow-root-enable-iam
+  admins_by_account = {
+    for account in distinct([for a in var.administrators : split(":", a)[4]]) :
+    account => [for a in var.administrators : a if split(":", a)[4] == account]
   }
+  users_by_account = {
+    for account in distinct([for u in var.users : split(":", u)[4]]) :
+    account => [for u in var.users : u if split(":", u)[4] == account]
+  }
+  # People use the key only through the one service they work with (kms:ViaService): one statement per entry and
+  # account. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service
+  service_users = merge([
+    for u in var.service_users : {
+      for account in distinct([for a in u.principal_arns : split(":", a)[4]]) :
+      "${u.name}From${account}" => {
+        account     = account
+        actions     = u.actions
+        principals  = [for a in u.principal_arns : a if split(":", a)[4] == account]
+        via_service = u.via_service
+      }
+    }
+  ]...)
+
   # CloudWatch Logs encrypts log groups with the key; the encryption context binds each use to a log group of
   # this account and region.
   logs_service = var.cloudwatch_logs == null ? [] : [{
@@ -14,11 +41,21 @@ locals {
     conditions = [{
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${data.aws_partition.current.partition}:logs:${var.cloudwatch_logs.region}:${var.cloudwatch_logs.account_id}:log-group:*"]
+      values   = ["arn:${local.partition}:logs:${var.cloudwatch_logs.region}:${var.cloudwatch_logs.account_id}:log-group:*"]
     }]
   }]
   services = concat(local.logs_service, var.services)
 
+  # Administration only: no Encrypt, Decrypt, GenerateDataKey or ReEncrypt, so an administrator cannot read what
+  # the key protects.
+  admin_actions = [
+    "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
+    "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
+    "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
+    "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:RetireGrant", "kms:ScheduleKeyDeletion",
+    "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
+    "kms:RotateKeyOnDemand",
+  ]
   usage_actions = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
 }
 
@@ -26,22 +63,26 @@ data "aws_iam_policy_document" "this" {
   # checkov:skip=CKV_AWS_109: this is a key policy: "*" is the key itself and principals are named, not "*".
   # checkov:skip=CKV_AWS_111: this is a key policy: "*" is the key itself and principals are named, not "*".
   # checkov:skip=CKV_AWS_356: this is a key policy: "*" is the key itself and principals are named, not "*".
-  statement {
-    sid = "KeyAdministration"
-    principals {
-      type        = "AWS"
-      identifiers = var.administrators
+  dynamic "statement" {
+    for_each = local.admins_by_account
+    content {
+      sid = "KeyAdministrationFrom${statement.key}"
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${statement.key}:root"]
+      }
+      actions = local.admin_actions
+      # In a key policy "*" means this key.
+      resources = ["*"]
+      # ArnLike: an IAM Identity Center role is named by a pattern (its name's suffix changes when the permission
+      # set is re-provisioned); an exact ARN matches only itself.
+      # https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissionsets.html
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value
+      }
     }
-    actions = [
-      "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:DescribeKey", "kms:DisableKey",
-      "kms:DisableKeyRotation", "kms:EnableKey", "kms:EnableKeyRotation", "kms:GetKeyPolicy",
-      "kms:GetKeyRotationStatus", "kms:ListAliases", "kms:ListGrants", "kms:ListKeyPolicies",
-      "kms:ListResourceTags", "kms:PutKeyPolicy", "kms:RevokeGrant", "kms:RetireGrant", "kms:ScheduleKeyDeletion",
-      "kms:TagResource", "kms:UntagResource", "kms:UpdateAlias", "kms:UpdateKeyDescription",
-      "kms:RotateKeyOnDemand",
-    ]
-    # In a key policy "*" means this key.
-    resources = ["*"]
   }
 
   dynamic "statement" {
@@ -50,7 +91,7 @@ data "aws_iam_policy_document" "this" {
       sid = "UseFrom${statement.key}"
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.key}:root"]
+        identifiers = ["arn:${local.partition}:iam::${statement.key}:root"]
       }
       actions   = local.usage_actions
       resources = ["*"]
@@ -68,7 +109,7 @@ data "aws_iam_policy_document" "this" {
       sid = "GrantsForAwsResourcesFrom${statement.key}"
       principals {
         type        = "AWS"
-        identifiers = ["arn:${data.aws_partition.current.partition}:iam::${statement.key}:root"]
+        identifiers = ["arn:${local.partition}:iam::${statement.key}:root"]
       }
       actions   = ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"]
       resources = ["*"]
@@ -81,6 +122,29 @@ data "aws_iam_policy_document" "this" {
         test     = "Bool"
         variable = "kms:GrantIsForAWSResource"
         values   = ["true"]
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.service_users
+    content {
+      sid = "Use${statement.key}"
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${statement.value.account}:root"]
+      }
+      actions   = statement.value.actions
+      resources = ["*"]
+      condition {
+        test     = "ArnLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value.principals
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = [statement.value.via_service]
       }
     }
   }

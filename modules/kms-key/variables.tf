@@ -1,5 +1,5 @@
 variable "administrators" {
-  description = "ARNs of the IAM principals (roles or users, in this key's account) that administer the key. Never the pipeline or a workload role: administrators manage the key but cannot use it."
+  description = "IAM principals of the key's account that administer the key (manage policy, rotation, deletion; never encrypt or decrypt): exact role or user ARNs, or IAM Identity Center role patterns (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<PermissionSet>_*), whose name suffix changes when the permission set is re-provisioned. Granted through the account principal with an aws:PrincipalArn condition, so a re-created role keeps its rights; each also needs an IAM policy allowing the kms actions (AdministratorAccess does). Never the pipeline or a workload role."
   type        = list(string)
   nullable    = false
 
@@ -9,8 +9,11 @@ variable "administrators" {
   }
 
   validation {
-    condition     = alltrue([for a in var.administrators : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/.+$", a))])
-    error_message = "administrators must be IAM role or user ARNs (arn:aws:iam::<12-digit account>:role/<name>)."
+    condition = alltrue([for a in var.administrators :
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", a)) ||
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/aws-reserved/sso\\.amazonaws\\.com/([a-z0-9-]+/)?AWSReservedSSO_[A-Za-z0-9+=,.@_-]+_\\*$", a))
+    ])
+    error_message = "administrators must be IAM role or user ARNs (arn:aws:iam::<12-digit account>:role/<name>) without wildcards, or an IAM Identity Center role pattern ending in _* (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_<PermissionSet>_*): a wildcard anywhere else would let other roles administer the key."
   }
 }
 
@@ -74,6 +77,41 @@ variable "services" {
   validation {
     condition     = alltrue([for s in var.services : endswith(s.principal, ".amazonaws.com") && length(s.conditions) > 0])
     error_message = "Each entry of services needs a service principal ending in .amazonaws.com and at least one condition that binds it to this account's resources."
+  }
+}
+
+variable "service_users" {
+  description = "People who use the key only through one AWS service on their behalf: name (the statement id, letters and digits), principal_arns (exact role ARNs or IAM Identity Center role patterns, in any account), actions (kms:Decrypt, kms:DescribeKey, kms:Encrypt, kms:GenerateDataKey) and via_service (for example s3.eu-west-1.amazonaws.com), which becomes a kms:ViaService condition."
+  type = list(object({
+    name           = string
+    principal_arns = list(string)
+    actions        = list(string)
+    via_service    = string
+  }))
+  default  = []
+  nullable = false
+
+  validation {
+    condition     = alltrue([for u in var.service_users : can(regex("^[A-Za-z0-9]{1,40}$", u.name))]) && length(distinct([for u in var.service_users : u.name])) == length(var.service_users)
+    error_message = "service_users[*].name must be unique, 1-40 letters and digits (it names the key policy statement)."
+  }
+
+  validation {
+    condition = alltrue(flatten([for u in var.service_users : [for a in u.principal_arns :
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a)) ||
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/aws-reserved/sso\\.amazonaws\\.com/([a-z0-9-]+/)?AWSReservedSSO_[A-Za-z0-9+=,.@_-]+_\\*$", a))
+    ]]))
+    error_message = "service_users[*].principal_arns must be exact IAM role ARNs or IAM Identity Center role patterns ending in _* (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_<PermissionSet>_*)."
+  }
+
+  validation {
+    condition     = alltrue([for u in var.service_users : length(u.actions) > 0 && length(setsubtract(u.actions, ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"])) == 0])
+    error_message = "service_users[*].actions must be a non-empty subset of kms:Decrypt, kms:DescribeKey, kms:Encrypt and kms:GenerateDataKey: people never administer the key or create grants."
+  }
+
+  validation {
+    condition     = alltrue([for u in var.service_users : can(regex("^[a-z0-9-]+\\.[a-z0-9-]+\\.amazonaws\\.com$", u.via_service))])
+    error_message = "service_users[*].via_service must be a regional service endpoint name such as s3.eu-west-1.amazonaws.com (the kms:ViaService value)."
   }
 }
 
