@@ -1,9 +1,9 @@
-"""The people who run the pipeline, on the plans: what each persona may do, through which service, and what the key
-administrators may not do (issue "Correct on real AWS", items 2 and 3).
+"""The people who run the pipeline, on the plans: what each persona may do, through which service, and what
+the key administrators may not do (issue "Correct on real AWS", items 2 and 3).
 
 Policies are compared as decoded JSON documents. The persona module is planned with a fixed key ARN, so its
-documents are fully known; the env is planned with the personas of README's example, where the key policy is known
-at plan time.
+documents are fully known; the env is planned with the personas of README's example, where the key policy is
+known at plan time.
 """
 
 import json
@@ -133,7 +133,7 @@ def test_observer_only_reads_the_pipeline():
     assert persona_policy("s3-source", "observer") == [PIPELINE_READ]
 
 
-# --- the env: key policy and CodeCommit key ---------------------------------------------------------------------
+# --- the env: key policy and CodeCommit key ---
 
 ENV = "env:shared:s3-personas"
 
@@ -196,12 +196,18 @@ def test_approvers_and_observers_get_no_key_use():
 
 
 def test_codecommit_repository_uses_codecommits_own_key():
-    (repo,) = [v for a, v in planned("env:shared:codecommit").items() if a.endswith("aws_codecommit_repository.this[0]")]
+    (repo,) = [
+        v
+        for a, v in planned("env:shared:codecommit").items()
+        if a.endswith("aws_codecommit_repository.this[0]")
+    ]
     assert repo.get("kms_key_id") is None
 
 
 def test_filtered_trigger_turns_off_the_connections_own_change_detection():
-    (pipeline,) = [v for a, v in planned("env:shared:codeconnections").items() if a.endswith("aws_codepipeline.this")]
+    (pipeline,) = [
+        v for a, v in planned("env:shared:codeconnections").items() if a.endswith("aws_codepipeline.this")
+    ]
     (source,) = pipeline["stage"][0]["action"]
     assert pipeline["trigger"][0]["git_configuration"][0]["push"][0]["branches"][0]["includes"] == ["main"]
     assert source["configuration"]["DetectChanges"] == "false"
