@@ -31,7 +31,15 @@ resource "aws_iam_role" "sfn" {
   tags                 = var.tags
 }
 
+# The policy AWS documents for createTrainingJob.sync ("IAM policies for Amazon SageMaker AI" in the Step
+# Functions developer guide: Create/Describe/StopTrainingJob on the job, ListTags, iam:PassRole of the training
+# role to SageMaker only, and the managed EventBridge rule), plus what this definition adds: AddTags, the volume
+# key grant, logging and tracing. DescribeTrainingJob also serves the DescribeExistingJob state (aws-sdk
+# integration: the IAM action of the API it calls).
 data "aws_iam_policy_document" "sfn" {
+  # AddTags: CreateTrainingJob with Tags needs it on the job, and the .sync integration tags the job it starts
+  # (aws-cdk issues #26012 and #32294: "not authorized to perform: sagemaker:AddTags on resource ...
+  # training-job/..."); AWS's generated policy leaves it out.
   statement {
     sid = "TrainingJobs"
     actions = [
@@ -41,6 +49,15 @@ data "aws_iam_policy_document" "sfn" {
       "sagemaker:StopTrainingJob",
     ]
     resources = [local.training_job_arn_pattern]
+  }
+
+  # The .sync integration calls ListTags; AWS documents it on "*" (the policy it generates for this
+  # integration scopes the job actions to the job name but not this one) and does not document which ARN it
+  # reads, so a narrower resource risks an AccessDenied mid-execution. ListTags only reads tags.
+  statement {
+    sid       = "SyncListTags"
+    actions   = ["sagemaker:ListTags"]
+    resources = ["*"]
   }
 
   # The .sync integration waits for the job through this Step Functions-managed EventBridge rule.

@@ -13,7 +13,8 @@ data "aws_sagemaker_prebuilt_ecr_image" "xgboost" {
 
 locals {
   partition = data.aws_partition.current.partition
-  region    = data.aws_region.current.name
+  # .id, not .name: hashicorp/aws 6.x deprecates aws_region's name attribute; id is the region on 5.100 and 6.x.
+  region = data.aws_region.current.id
 
   state_machine_arn  = "arn:${local.partition}:states:${local.region}:${var.account_id}:stateMachine:${var.state_machine_name}"
   sagemaker_role_arn = "arn:${local.partition}:iam::${var.account_id}:role/${var.sagemaker_role_name}"
@@ -23,9 +24,10 @@ locals {
   image_uri                = data.aws_sagemaker_prebuilt_ecr_image.xgboost.registry_path
   image_registry_account   = split(".", local.image_uri)[0]
 
-  spot_enabled     = var.spot.enabled
-  spot_max_wait    = var.spot.max_wait_seconds != null ? var.spot.max_wait_seconds : min(2 * var.max_runtime_seconds, 2419200)
-  stopping_seconds = local.spot_enabled ? local.spot_max_wait : var.max_runtime_seconds
+  spot_enabled         = var.spot.enabled
+  spot_max_wait        = var.spot.max_wait_seconds != null ? var.spot.max_wait_seconds : min(2 * var.max_runtime_seconds, 2419200)
+  stopping_seconds     = local.spot_enabled ? local.spot_max_wait : var.max_runtime_seconds
+  task_timeout_seconds = local.stopping_seconds + 3600
 
   # Quality-gate metrics the state machine can read, with their direction (true: higher is better). JSONPath
   # filters cannot take the metric name from the input, so the template writes one filter state per metric and
@@ -68,10 +70,18 @@ locals {
     spot_enabled        = local.spot_enabled
     spot_max_wait       = local.spot_max_wait
     # The Train task gives up one hour after SageMaker's own stopping condition (provisioning, download, upload).
-    task_timeout_seconds = local.stopping_seconds + 3600
-    tags                 = var.tags
-    training_job_prefix  = var.training_job_prefix
-    volume_size_gb       = var.volume_size_gb
+    task_timeout_seconds = local.task_timeout_seconds
+    # Waits before each new attempt of Train after a transient SageMaker error (throttling, internal failure,
+    # service unavailable); the list's length is the number of retries.
+    transient_retry_backoff_seconds = [15, 60, 240]
+    # How often the state machine polls a job that an earlier attempt started. A Standard execution's history
+    # holds at most 25,000 events ("Step Functions service quotas") and one poll adds about 9, so polls are
+    # spaced to stay below 2,000 over the longest time the job can run (its stopping condition, which SageMaker
+    # enforces, plus the hour above).
+    existing_job_poll_seconds = max(60, ceil(local.task_timeout_seconds / 2000))
+    tags                      = var.tags
+    training_job_prefix       = var.training_job_prefix
+    volume_size_gb            = var.volume_size_gb
   }
 
   # The definition as deployed, with the SageMaker role's ARN built from its name: known at plan time (output

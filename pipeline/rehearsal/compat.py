@@ -10,8 +10,10 @@ Patches
   P2 sfn-api               ValidateStateMachineDefinition, ListStateMachineVersions (missing; Terraform's
                            aws_sfn_state_machine calls both).
   P3 sfn-credentials       ASL task calls act as the execution's role (moto: fixed keys of 123456789012).
-  P4 sfn-sagemaker         arn:aws:states:::sagemaker:createTrainingJob(.sync) and other SageMaker tasks.
-  P5 sagemaker-training    CreateTrainingJob runs a real XGBoost training (moto: "Completed", no model).
+  P4 sfn-sagemaker         arn:aws:states:::sagemaker:createTrainingJob(.sync) and other SageMaker tasks;
+                           SageMaker's errors named as AWS's integration names them (moto: States.Runtime).
+  P5 sagemaker-training    CreateTrainingJob runs a real XGBoost training (moto: "Completed", no model) and
+                           refuses a name in use with ResourceInUse (moto: replaces the job).
   P6 sagemaker-runtime     InvokeEndpoint serves the endpoint's model artifact (moto: canned answers).
   P7 codecommit            timestamps as epoch numbers; ListTagsForResource, TagResource, UntagResource,
                            ListBranches (missing; Terraform's aws_codecommit_repository).
@@ -28,6 +30,7 @@ from __future__ import annotations
 import contextvars
 import datetime
 import fnmatch
+import functools
 import json
 import logging
 import threading
@@ -417,8 +420,37 @@ def _install_sfn_credentials() -> None:
 # createTrainingJob: CreateTrainingJob, then DescribeTrainingJob until terminal; the output is the
 # DescribeTrainingJob response (timestamps as epoch milliseconds, as Step Functions returns them); a Failed or
 # Stopped job fails the task with States.TaskFailed and the DescribeTrainingJob response as the cause.
+# An error answer of SageMaker (moto: an uncatchable States.Runtime) fails the task as AWS's integration
+# does: error SageMaker.<class of the AWS SDK for Java>, i.e. SageMaker.ResourceInUseException for an error
+# SageMaker models and SageMaker.AmazonSageMakerException for any other (AccessDeniedException in
+# aws/aws-cdk#11594; SageMaker.ResourceLimitExceededException in "Create and manage Amazon SageMaker AI jobs
+# with Step Functions"), cause "<message> (Service: AmazonSageMaker; Status Code: <n>; Error Code: <code>;
+# Request ID: <id>; Proxy: null)". See it: a task whose CreateTrainingJob is refused; moto's execution fails
+# with States.Runtime.
 _SYNC_ACTIONS = {"createtrainingjob": ("describe_training_job", "TrainingJobName", "TrainingJobStatus")}
 _TERMINAL = {"Completed", "Failed", "Stopped"}
+
+
+@functools.cache
+def _sagemaker_modeled_errors() -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(shape.name for shape in model.error_shapes)
+
+
+def sagemaker_task_error(error: Any) -> tuple[str, str]:
+    """(error, cause) of the optimized SageMaker integration for a SageMaker error answer (botocore
+    ClientError): the AWS SDK for Java v1's exception class and its message format."""
+    code = error.response["Error"].get("Code", "")
+    modeled = code in _sagemaker_modeled_errors()
+    name = (code if code.endswith("Exception") else f"{code}Exception") if modeled else ""
+    meta = error.response.get("ResponseMetadata", {})
+    cause = (
+        f"{error.response['Error'].get('Message', '')} (Service: AmazonSageMaker; Status Code: "
+        f"{meta.get('HTTPStatusCode')}; Error Code: {code}; Request ID: {meta.get('RequestId')}; Proxy: null)"
+    )
+    return f"SageMaker.{name or 'AmazonSageMakerException'}", cause
 
 
 def _jsonable(value: Any) -> Any:
@@ -432,7 +464,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _sagemaker_service_class() -> type:
+    from botocore.exceptions import ClientError
     from moto.stepfunctions.parser.api import HistoryEventType, TaskFailedEventDetails
+    from moto.stepfunctions.parser.asl.component.common.error_name.custom_error_name import CustomErrorName
     from moto.stepfunctions.parser.asl.component.common.error_name.failure_event import (
         FailureEvent,
         FailureEventException,
@@ -469,6 +503,24 @@ def _sagemaker_service_class() -> type:
 
         def _client(self, resource_runtime_part: Any, state_credentials: Any) -> Any:
             return _sfn_boto_client_for(resource_runtime_part.region, "sagemaker", state_credentials)
+
+        def _from_error(self, env: Any, ex: Exception) -> Any:
+            if not isinstance(ex, ClientError):
+                return super()._from_error(env=env, ex=ex)
+            error, cause = sagemaker_task_error(ex)
+            return FailureEvent(
+                env=env,
+                error_name=CustomErrorName(error),
+                event_type=HistoryEventType.TaskFailed,
+                event_details=EventDetails(
+                    taskFailedEventDetails=TaskFailedEventDetails(
+                        resource=self._get_sfn_resource(),
+                        resourceType=self._get_sfn_resource_type(),
+                        error=error,
+                        cause=cause,
+                    )
+                ),
+            )
 
         def _eval_service_task(
             self, env: Any, resource_runtime_part: Any, normalised_parameters: dict, state_credentials: Any
@@ -541,6 +593,11 @@ def _install_sfn_sagemaker() -> None:
 # Fix: the job starts InProgress and rehearsal.trainer runs it in a thread with the credentials of the job's
 # RoleArn (assumed through STS: what SageMaker does), reading the channels and writing the model with the
 # request's KmsKeyId; the job ends Completed (FinalMetricDataList, ModelArtifacts) or Failed (FailureReason).
+# moto also accepts a second job under a name in use (it replaces the first); SageMaker refuses it with
+# ResourceInUse, "Training job names must be unique within an AWS account and region, and a training job with
+# this name already exists (<arn>)" (the answer quoted in aws/amazon-sagemaker-examples#3108 and
+# SuperCowPowers/workbench#384; CreateTrainingJob's errors in the SageMaker API Reference). See it:
+# Emulator(compat=False), create_training_job twice with one name: both succeed.
 _TRAINING_THREADS: list[threading.Thread] = []
 
 
@@ -592,6 +649,7 @@ def _install_sagemaker_training() -> None:
     import copy
 
     from moto.sagemaker import models as sm_models
+    from moto.sagemaker.exceptions import ResourceInUseException
 
     original = sm_models.SageMakerModelBackend.create_training_job
 
@@ -606,6 +664,14 @@ def _install_sagemaker_training() -> None:
         *args: Any,
         **kwargs: Any,
     ) -> Any:
+        if training_job_name in self.training_jobs:
+            arn = sm_models.FakeTrainingJob.arn_formatter(
+                training_job_name, self.account_id, self.region_name
+            )
+            raise ResourceInUseException(
+                message="Training job names must be unique within an AWS account and region, and a training "
+                f"job with this name already exists ({arn})"
+            )
         request = {
             "TrainingJobName": training_job_name,
             "HyperParameters": copy.deepcopy(hyper_parameters or {}),
