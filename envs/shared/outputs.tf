@@ -55,3 +55,13 @@ output "repository_clone_url_http" {
   description = "HTTPS clone URL of the CodeCommit repository (null for other source types)."
   value       = module.pipeline.repository_clone_url_http
 }
+
+output "persona_policy_documents" {
+  description = "Each persona's identity policy (JSON): for the owners of persona roles in other accounts and of IAM Identity Center permission sets, who attach it themselves (modules/personas)."
+  value       = module.personas.policy_documents
+}
+
+output "persona_unattached_principals" {
+  description = "Persona members whose policy Terraform did not attach (roles in other accounts, IAM Identity Center roles)."
+  value       = module.personas.unattached_principals
+}
