@@ -42,6 +42,7 @@ module "deployer" {
   model_role_name      = local.c.model_role_name
   name_prefix          = local.c.sagemaker_prefix
   package_file         = var.package_file
+  reserved_concurrency = var.deployer.reserved_concurrency
   role_name            = local.c.deployer_role_name
   runtime              = var.deployer.runtime
   tags                 = var.tags

@@ -1,18 +1,38 @@
 variable "deployer" {
-  description = "Deployer Lambda settings; an attribute left out takes the default of modules/prod-deployer (which validates them): keep_versions, log_retention_days, memory_mb, runtime, timeout_seconds."
+  description = <<-EOT
+    Deployer Lambda settings; an attribute left out takes the default of modules/prod-deployer (which validates
+    them): keep_versions, log_retention_days, memory_mb, reserved_concurrency, runtime, timeout_seconds.
+    reserved_concurrency is null (no reservation) by default: Lambda refuses a reservation that leaves the
+    account less than 100 unreserved concurrent executions (new accounts often have a quota of 10). Deployments
+    are serialised without it, because the pipeline runs in QUEUED execution mode: only one execution is in the
+    Deploy stage at a time. Set a whole number of 1 or more only where the account's quota leaves room.
+  EOT
   type = object({
-    keep_versions      = optional(number)
-    log_retention_days = optional(number)
-    memory_mb          = optional(number)
-    runtime            = optional(string)
-    timeout_seconds    = optional(number)
+    keep_versions        = optional(number)
+    log_retention_days   = optional(number)
+    memory_mb            = optional(number)
+    reserved_concurrency = optional(number)
+    runtime              = optional(string)
+    timeout_seconds      = optional(number)
   })
   default  = {}
   nullable = false
+
+  validation {
+    condition     = var.deployer.reserved_concurrency == null ? true : (var.deployer.reserved_concurrency >= 1 && floor(var.deployer.reserved_concurrency) == var.deployer.reserved_concurrency)
+    error_message = "deployer.reserved_concurrency must be null (no reservation, the default) or a whole number of 1 or more."
+  }
 }
 
 variable "endpoint" {
-  description = "The production endpoint: type serverless (default; memory_mb, max_concurrency) or instance (instance_type, instance_count, canary_size_percent, canary_wait_seconds, rollback_alarm_names, data_capture_s3_uri). Validated by modules/prod-deployer."
+  description = <<-EOT
+    The production endpoint: type serverless (default; memory_mb, max_concurrency) or instance (instance_type,
+    instance_count, canary_size_percent, canary_wait_seconds, rollback_alarm_names, data_capture_s3_uri).
+    Validated by modules/prod-deployer. Trade-off: SageMaker Serverless Inference does not support network
+    isolation, so a serverless endpoint's model container can reach the internet; an instance endpoint's model
+    runs with network isolation. The type of an existing endpoint cannot be changed by a deployment: delete the
+    endpoint first (the deployer refuses the change and says so).
+  EOT
   type = object({
     type = optional(string)
     serverless = optional(object({

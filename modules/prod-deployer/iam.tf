@@ -12,6 +12,18 @@ locals {
 
 # --- deployer (Lambda execution role) -------------------------------------------------------------------------
 
+# Only aws:SourceAccount: a condition on a key Lambda does not send when it assumes the execution role makes
+# CreateFunction fail ("The role defined for the function cannot be assumed by Lambda"). IAM documents
+# aws:SourceAccount for a service assuming a role in your account ("The confused deputy problem", section
+# "Cross-service confused deputy prevention for AWS Security Token Service",
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html), as does the Lambda guide's execution
+# role page ("Working with AWS managed policies in the execution role",
+# https://docs.aws.amazon.com/lambda/latest/dg/permissions-managed-policies.html). The Lambda guide says
+# aws:SourceArn "applies only to policies where your Lambda function is the target resource" ("Using source
+# function ARN to control function access behavior",
+# https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html), i.e. to the function's
+# resource policy, not to the assumption of its execution role, so it is not used here. Within the account,
+# iam:PassRole decides which function may use this role.
 data "aws_iam_policy_document" "deployer_trust" {
   statement {
     sid     = "LambdaService"
@@ -24,11 +36,6 @@ data "aws_iam_policy_document" "deployer_trust" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
-    }
-    condition {
-      test     = "ArnLike"
-      variable = "aws:SourceArn"
-      values   = [local.function_arn]
     }
   }
 }

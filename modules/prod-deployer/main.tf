@@ -11,7 +11,6 @@ locals {
   account_id = var.account_id
 
   log_group_name = "/aws/lambda/${var.function_name}"
-  function_arn   = "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.function_name}"
   log_group_arn  = "arn:${local.partition}:logs:${local.region}:${local.account_id}:log-group:${local.log_group_name}"
 
   instance             = var.endpoint.type == "instance" ? var.endpoint.instance : null
@@ -54,9 +53,14 @@ resource "aws_lambda_function" "this" {
   timeout          = var.timeout_seconds
   memory_size      = var.memory_mb
 
-  # One deployer at a time: deployments of the single endpoint are serialized, so two pipeline executions (or a
-  # retry racing a continuation) never interleave CreateEndpoint/UpdateEndpoint calls on it. A throttled
-  # asynchronous invoke is retried by Lambda, so nothing is lost.
+  # No reservation by default (null, which the provider plans as -1): Lambda refuses a reservation that leaves
+  # less than the account's minimum unreserved concurrency (100), and new accounts often have a quota of 10
+  # ("Configuring reserved concurrency for a function",
+  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html; PutFunctionConcurrency,
+  # https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionConcurrency.html). Deployments are serialised
+  # by the pipeline instead: QUEUED execution mode processes executions one by one, so one job at a time reaches
+  # the Deploy stage ("How pipeline executions work",
+  # https://docs.aws.amazon.com/codepipeline/latest/userguide/concepts-how-it-works.html).
   reserved_concurrent_executions = var.reserved_concurrency
 
   tracing_config {

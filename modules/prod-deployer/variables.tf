@@ -44,11 +44,15 @@ variable "callback_role_arn" {
 
 variable "endpoint" {
   description = <<-EOT
-    Endpoint settings, passed to the Lambda as ENDPOINT_CONFIG (JSON). type "serverless" (memory_mb 1024-6144 in
-    steps of 1024, max_concurrency 1-200; updates are SageMaker's default blue/green all-at-once) or "instance"
-    (instance_type, instance_count; updates are blue/green with canary traffic shifting of canary_size_percent
-    for canary_wait_seconds, rolled back automatically when one of rollback_alarm_names fires; optional data
-    capture of requests and responses to data_capture_s3_uri).
+    Endpoint settings, passed to the Lambda as ENDPOINT_CONFIG (JSON). type "serverless" (the default;
+    memory_mb 1024-6144 in steps of 1024, max_concurrency 1-200; updates are SageMaker's default blue/green
+    all-at-once) or "instance" (instance_type, instance_count; updates are blue/green with canary traffic
+    shifting of canary_size_percent for canary_wait_seconds, rolled back automatically when one of
+    rollback_alarm_names fires; optional data capture of requests and responses to data_capture_s3_uri).
+    Trade-off: SageMaker Serverless Inference does not support network isolation, so a serverless endpoint's
+    model container can reach the internet; an instance endpoint's model runs with network isolation (no
+    inbound or outbound network access). The type of an existing endpoint cannot be changed by a deployment:
+    delete the endpoint first (the deployer refuses the change and says so).
   EOT
   type = object({
     type = optional(string, "serverless")
@@ -246,14 +250,20 @@ variable "package_file" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrency of the deployer: 1 serializes deployments to the one endpoint (-1 for none, e.g. in an account whose concurrency quota is too small to reserve any)."
+  description = <<-EOT
+    Reserved concurrent executions of the deployer, or null (the default) for none. Lambda refuses a reservation
+    that leaves the account less than its minimum unreserved concurrency (100), and new accounts often have a
+    total quota of 10, so a default reservation would make CreateFunction fail there. None is needed to serialise
+    deployments: the pipeline runs in QUEUED execution mode (modules/codepipeline), so only one execution is in
+    the Deploy stage at a time, and each job's deployer steps are idempotent. Set a whole number of 1 or more only
+    in an account whose quota leaves room (for example to cap the deployer's concurrency).
+  EOT
   type        = number
-  default     = 1
-  nullable    = false
+  default     = null
 
   validation {
-    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency)
-    error_message = "reserved_concurrency must be -1 (unreserved) or a whole number of 1 or more."
+    condition     = var.reserved_concurrency == null ? true : (var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency)
+    error_message = "reserved_concurrency must be null (no reservation) or a whole number of 1 or more."
   }
 }
 

@@ -280,7 +280,7 @@ def names_for(output: dict, endpoint: dict) -> tuple[str, str]:
     from prod_deployer.naming import endpoint_config_name, model_name
 
     training = validate_training_output(output)
-    # Instance endpoints run isolated models, serverless ones cannot (SageMaker Serverless feature exclusions).
+    # Instance endpoints run isolated models; serverless ones cannot (Serverless feature exclusions).
     model = model_name("mlops-model", training, MODEL_ROLE, network_isolation=endpoint["type"] == "instance")
     return model, endpoint_config_name(
         "mlops-model", training, model, parse_endpoint_config(json.dumps(endpoint), [])

@@ -1,7 +1,8 @@
 """Serverless endpoints run models without network isolation; a change of endpoint type is refused up front.
 
-SageMaker Serverless Inference does not support network isolation (developer guide, "Deploy models with Amazon
-SageMaker Serverless Inference", Feature exclusions), so the deployer isolates instance endpoints' models only.
+SageMaker Serverless Inference does not support network isolation (developer guide, "Deploy models with
+Amazon SageMaker Serverless Inference", Feature exclusions), so the deployer isolates only the models of
+instance endpoints.
 SageMaker cannot update an instance endpoint to serverless, and updates a serverless one to instance only one
 way, so an existing endpoint whose type changes fails the job with what to do, before anything is created.
 (moto accepts both, so these tests assert the deployer's own refusal and what it sent to SageMaker.)
@@ -47,10 +48,10 @@ def test_serverless_model_is_not_isolated_and_instance_model_is(world: World) ->
 
 def _type_change_message(current: str, serving: str, wanted: str, reason: str) -> str:
     return (
-        f'endpoint {ENDPOINT} is a {current} endpoint (config {serving}) and endpoint.type is now "{wanted}": '
-        f"{reason}. Nothing was created. Delete the endpoint first (aws sagemaker delete-endpoint "
-        f"--endpoint-name {ENDPOINT}; it stops serving until the Deploy stage creates it again) and retry the "
-        f'Deploy stage, or set endpoint.type back to "{current}"'
+        f"endpoint {ENDPOINT} is a {current} endpoint (config {serving}) and endpoint.type is now "
+        f'"{wanted}": {reason}. Nothing was created. Delete the endpoint first (aws sagemaker '
+        f"delete-endpoint --endpoint-name {ENDPOINT}; it stops serving until the Deploy stage creates it "
+        f'again) and retry the Deploy stage, or set endpoint.type back to "{current}"'
     )
 
 
@@ -72,7 +73,8 @@ def test_instance_to_serverless_is_refused_before_anything_is_created(world: Wor
             "instance",
             instance_config,
             "serverless",
-            "SageMaker cannot update an instance endpoint to serverless (UpdateEndpoint answers ValidationError)",
+            "SageMaker cannot update an instance endpoint to serverless "
+            "(UpdateEndpoint answers ValidationError)",
         ),
     )
     assert _created(world) == created_before  # no model, config or update for the refused run
@@ -95,8 +97,9 @@ def test_serverless_to_instance_is_refused_once_per_run_and_deleting_the_endpoin
             "serverless",
             CONFIG,
             "instance",
-            "SageMaker can update a serverless endpoint to instance only one way (it can never be updated back "
-            "to serverless), so the deployer does not do it as a side effect of a settings change",
+            "SageMaker can update a serverless endpoint to instance only one way (it can never be "
+            "updated back to serverless), so the deployer does not do it as a side effect of a settings "
+            "change",
         ),
     )
 

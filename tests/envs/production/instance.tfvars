@@ -9,3 +9,7 @@ endpoint = {
     rollback_alarm_names = ["mlops-endpoint-5xx", "mlops-endpoint-latency"]
   }
 }
+# An account whose concurrency quota leaves room for a reservation.
+deployer = {
+  reserved_concurrency = 2
+}
