@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,9 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import tfplan
+from inventory import case
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = REPO / "tests" / "modules" / "training_sfn"
 CONFIG_SCHEMA = json.loads((REPO / "pipeline" / "schemas" / "training-config.schema.json").read_text())
 OUTPUT_SCHEMA = json.loads((REPO / "pipeline" / "schemas" / "training-output.schema.json").read_text())
 EXAMPLE_CONFIG = json.loads((REPO / "pipeline" / "training-config.json").read_text())
@@ -35,13 +34,12 @@ SHARED_KEY = "arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555
 BUCKET = "mlops-artifacts-111111111111-eu-west-1"
 EXECUTION_NAME = "mlops-pipeline-0f8fad5b-d9cb-469f-a165-70867728950e"
 
-pytestmark = pytest.mark.plan
+pytestmark = [pytest.mark.plan, pytest.mark.target("modules/training-sfn")]
 
 
-def plan_definition(case: str) -> dict:
-    # One directory per xdist worker: each worker plans its own copy (module-scoped fixtures are per worker).
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    plan = tfplan.plan_module("training-sfn", f"asl-{case}-{worker}", CASES / f"{case}.tfvars")
+def plan_definition(name: str) -> dict:
+    # The inventory case's plan (made once per session, tests/tfplan.py).
+    plan = case("module", "training-sfn", name).plan()
     return json.loads(tfplan.planned_outputs(plan)["state_machine_definition"])
 
 
@@ -57,18 +55,35 @@ def spot_on() -> dict:
 
 # ------------------------------------------------------------------------------------------------ evaluator
 class Missing(Exception):
-    """A reference path selected nothing (Step Functions: States.Runtime)."""
+    """A path selected nothing: Step Functions' States.Runtime, which no Retry or Catch takes ("Error handling
+    in Step Functions", States.ALL). A filter that matches nothing is such a path (moto's interpreter, ported
+    from LocalStack's AWS-parity one: only a slice or a [*] wildcard yields an empty list)."""
+
+
+class TaskError(Exception):
+    """A Task's error output: {"Error": error, "Cause": cause}."""
+
+    def __init__(self, error: str, cause: str):
+        super().__init__(error, cause)
+        self.error, self.cause = error, cause
 
 
 _FILTER = re.compile(r"^(?P<base>[^\[]+)\[\?\(@\.(?P<key>\w+) == '(?P<value>[^']*)'\)\]\.(?P<field>\w+)$")
+_WILDCARD = re.compile(r"^(?P<base>[^\[]+)\[\*\]\.(?P<field>\w+)$")
 
 
 def path_get(data: Any, path: str, context: dict) -> Any:
     root, path = (context, path[2:]) if path.startswith("$$") else (data, path[1:])
     match = _FILTER.match("$" + path)
-    if match:  # indefinite path: a list, empty when nothing matches
+    if match:
         items = path_get(root, match["base"], {})
-        return [i[match["field"]] for i in items if i.get(match["key"]) == match["value"]]
+        found = [i[match["field"]] for i in items if i.get(match["key"]) == match["value"]]
+        if not found:
+            raise Missing(path)
+        return found
+    match = _WILDCARD.match("$" + path)
+    if match:  # a wildcard over a list: a list, empty for an empty list
+        return [i[match["field"]] for i in path_get(root, match["base"], {})]
     node = root
     for key in [k for k in path.split(".") if k]:
         if not isinstance(node, dict) or key not in node:
@@ -129,7 +144,17 @@ def evaluate(expr: str, data: Any, context: dict) -> Any:
     if name == "States.ArrayLength":
         return len(args[0])
     if name == "States.ArrayGetItem":
+        if not 0 <= args[1] < len(args[0]):
+            raise Missing(f"{expr}: index {args[1]} out of range")
         return args[0][args[1]]
+    if name == "States.ArrayContains":
+        return args[1] in args[0]
+    if name == "States.Array":
+        return args
+    if name == "States.MathAdd":
+        return args[0] + args[1]
+    if name == "States.JsonToString":
+        return json.dumps(args[0], separators=(",", ":"))
     raise AssertionError(f"intrinsic not expected in this definition: {name}")
 
 
@@ -145,6 +170,11 @@ def render(template: Any, data: Any, context: dict) -> Any:
     if isinstance(template, list):
         return [render(v, data, context) for v in template]
     return template
+
+
+def string_matches(value: str, pattern: str) -> bool:
+    # ASL StringMatches: "*" matches any run of characters; no other wildcard (none is escaped here).
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), value, flags=re.S) is not None
 
 
 def rule_matches(rule: dict, data: Any) -> bool:
@@ -174,10 +204,14 @@ def rule_matches(rule: dict, data: Any) -> bool:
             return isinstance(value, bool) == expected
         if op == "StringEquals":
             return isinstance(value, str) and value == expected
+        if op == "StringMatches":
+            return isinstance(value, str) and string_matches(value, expected)
         if op == "BooleanEquals":
             return isinstance(value, bool) and value == expected
         if op == "NumericEquals":
             return number and value == expected
+        if op == "NumericLessThan":
+            return number and value < expected
         if op == "NumericGreaterThanEqualsPath":
             return number and value >= path_get(data, expected, {})
         if op == "NumericLessThanEqualsPath":
@@ -186,57 +220,167 @@ def rule_matches(rule: dict, data: Any) -> bool:
     raise AssertionError(f"empty rule {rule}")
 
 
-def run(definition: dict, execution_input: dict, train_result: dict | None) -> tuple[str, Any, list[str]]:
-    """Run to the end; returns ("SUCCEEDED", output, path) or ("FAILED", {"Error", "Cause"}, path)."""
+def _matches(error_equals: list[str], error: str) -> bool:
+    # States.ALL takes every error but States.Runtime (which never reaches here) and DataLimitExceeded.
+    return error in error_equals or "States.ALL" in error_equals
+
+
+def call_task(state: dict, name: str, request: dict, tasks: Any, calls: list) -> Any:
+    """The Task's result, after its Retry; raises the TaskError its retriers give up on."""
+    retriers = state.get("Retry", [])
+    attempts = [0] * len(retriers)
+    while True:
+        calls.append((name, request))
+        try:
+            return tasks(name, request)
+        except TaskError as failure:
+            i = next((i for i, r in enumerate(retriers) if _matches(r["ErrorEquals"], failure.error)), None)
+            if i is None or attempts[i] >= retriers[i].get("MaxAttempts", 3):
+                raise
+            attempts[i] += 1
+
+
+class Run:
+    """One execution: `status` SUCCEEDED/FAILED, `output` (the output or {"Error", "Cause"}), `visited`
+    (the states entered, in order), `calls` ([(state, request)] of every Task attempt), `waits` (seconds
+    waited)."""
+
+    def __init__(self, status: str, output: Any, visited: list[str], calls: list, waits: list):
+        self.status, self.output, self.visited, self.calls, self.waits = status, output, visited, calls, waits
+
+
+def run(definition: dict, execution_input: dict, tasks: Any = None) -> Run:
+    """Run to the end. `tasks(state_name, request)` answers each Task attempt: a result, or raises TaskError.
+    A path that selects nothing ends the execution with States.Runtime, as in Step Functions."""
     context = {
         "Execution": {
             "Name": EXECUTION_NAME,
             "Id": f"arn:aws:states:eu-west-1:222222222222:execution:mlops-training:{EXECUTION_NAME}",
         }
     }
-    data, name, visited = json.loads(json.dumps(execution_input)), definition["StartAt"], []
-    while True:
-        visited.append(name)
-        state = definition["States"][name]
-        kind = state["Type"]
-        if kind == "Choice":
-            name = next((r["Next"] for r in state["Choices"] if rule_matches(r, data)), state.get("Default"))
-            assert name, f"no Choice rule matched in {visited[-1]} and no Default"
-            continue
-        if kind == "Fail":
-            cause = (
-                evaluate(state["CausePath"], data, context) if "CausePath" in state else state.get("Cause")
-            )
-            return "FAILED", {"Error": state.get("Error"), "Cause": cause}, visited
-        if kind == "Pass":
-            effective = render(state["Parameters"], data, context) if "Parameters" in state else data
-            data = path_set(data, state.get("ResultPath", "$"), effective)
-        elif kind == "Task":
-            assert train_result is not None, "the run reached the Train task without a stubbed result"
-            request = render(state["Parameters"], data, context)
-            assert request["TrainingJobName"] == data["job"]["name"]
-            result = render(
-                state["ResultSelector"],
-                {**train_result, "TrainingJobName": request["TrainingJobName"]},
-                context,
-            )
-            data = path_set(data, state["ResultPath"], result)
-        else:
-            raise AssertionError(f"state type not expected: {kind}")
-        if state.get("End"):
-            return "SUCCEEDED", data, visited
-        name = state["Next"]
+    data, name = json.loads(json.dumps(execution_input)), definition["StartAt"]
+    visited, calls, waits = [], [], []
+    try:
+        while True:
+            assert len(visited) < 500, f"the execution does not end: {visited[-20:]}"
+            visited.append(name)
+            state = definition["States"][name]
+            kind = state["Type"]
+            if kind == "Choice":
+                name = next(
+                    (r["Next"] for r in state["Choices"] if rule_matches(r, data)), state.get("Default")
+                )
+                if name is None:
+                    return Run("FAILED", {"Error": "States.NoChoiceMatched"}, visited, calls, waits)
+                continue
+            if kind == "Fail":
+                cause = (
+                    evaluate(state["CausePath"], data, context)
+                    if "CausePath" in state
+                    else state.get("Cause")
+                )
+                return Run("FAILED", {"Error": state.get("Error"), "Cause": cause}, visited, calls, waits)
+            if kind == "Wait":
+                waits.append(
+                    path_get(data, state["SecondsPath"], {}) if "SecondsPath" in state else state["Seconds"]
+                )
+            elif kind == "Pass":
+                effective = render(state["Parameters"], data, context) if "Parameters" in state else data
+                data = path_set(data, state.get("ResultPath", "$"), effective)
+            elif kind == "Task":
+                assert tasks is not None, f"the run reached the Task {name} without a stub"
+                request = render(state["Parameters"], data, context)
+                try:
+                    result = call_task(state, name, request, tasks, calls)
+                except TaskError as failure:
+                    catcher = next(
+                        (c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], failure.error)), None
+                    )
+                    if catcher is None:
+                        return Run(
+                            "FAILED", {"Error": failure.error, "Cause": failure.cause}, visited, calls, waits
+                        )
+                    data = path_set(
+                        data, catcher["ResultPath"], {"Error": failure.error, "Cause": failure.cause}
+                    )
+                    name = catcher["Next"]
+                    continue
+                if "ResultSelector" in state:
+                    result = render(state["ResultSelector"], result, context)
+                data = path_set(data, state.get("ResultPath", "$"), result)
+            else:
+                raise AssertionError(f"state type not expected: {kind}")
+            if state.get("End"):
+                return Run("SUCCEEDED", data, visited, calls, waits)
+            name = state["Next"]
+    except Missing as missing:
+        return Run("FAILED", {"Error": "States.Runtime", "Cause": str(missing)}, visited, calls, waits)
 
 
-def describe_training_job(metrics: list[dict]) -> dict:
-    """The parts of a .sync result (DescribeTrainingJob) that the ResultSelector reads."""
-    return {
+def describe_training_job(metrics: list[dict] | None, name: str = "", status: str = "Completed") -> dict:
+    """A DescribeTrainingJob response (the .sync result), with FinalMetricDataList left out when None, as
+    SageMaker leaves it out for a job that reported no metric."""
+    described = {
+        "TrainingJobName": name,
+        "TrainingJobStatus": status,
         "ModelArtifacts": {"S3ModelArtifacts": f"s3://{BUCKET}/models/job/output/model.tar.gz"},
         "AlgorithmSpecification": {
             "TrainingImage": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
         },
-        "FinalMetricDataList": metrics,
     }
+    if metrics is not None:
+        described["FinalMetricDataList"] = metrics
+    return described
+
+
+def trains(metrics: list[dict] | None):
+    """A Train task whose job completes with these metrics."""
+
+    def answer(state: str, request: dict) -> dict:
+        assert state == "Train", state
+        return describe_training_job(metrics, request["TrainingJobName"])
+
+    return answer
+
+
+def sagemaker_error(code: str, message: str, modeled: bool = False) -> TaskError:
+    """A SageMaker error answer as the optimized integration reports it: the AWS SDK for Java's exception
+    class (SageMaker.<Code>Exception for the errors SageMaker models, SageMaker.AmazonSageMakerException for
+    the others) and its message format (aws/aws-cdk#11594 shows one)."""
+    error = f"SageMaker.{code}Exception" if modeled else "SageMaker.AmazonSageMakerException"
+    cause = (
+        f"{message} (Service: AmazonSageMaker; Status Code: 400; Error Code: {code}; "
+        "Request ID: 3c22b7ab-4687-475a-b82c-643a75f21a13; Proxy: null)"
+    )
+    return TaskError(error, cause)
+
+
+def already_exists(name: str) -> TaskError:
+    # SageMaker's answer to a second CreateTrainingJob with a name in use
+    # (aws/amazon-sagemaker-examples#3108).
+    arn = f"arn:aws:sagemaker:eu-west-1:222222222222:training-job/{name}"
+    return sagemaker_error(
+        "ResourceInUse",
+        "Training job names must be unique within an AWS account and region, and a training job with this "
+        f"name already exists ({arn})",
+        modeled=True,
+    )
+
+
+def scripted(*answers: Any):
+    """A task stub answering each call with the next answer: a dict (a result) or a TaskError (raised)."""
+    queue = list(answers)
+
+    def answer(state: str, request: dict) -> dict:
+        assert queue, f"unexpected call of {state}"
+        state_expected, reply = queue.pop(0)
+        assert state == state_expected, (state, state_expected)
+        if isinstance(reply, TaskError):
+            raise reply
+        return reply
+
+    answer.left = queue
+    return answer
 
 
 AUC_METRICS = [
@@ -244,6 +388,7 @@ AUC_METRICS = [
     {"MetricName": "validation:auc", "Value": 0.8338, "Timestamp": 1767225600.0},
     {"MetricName": "train:auc", "Value": 0.9096, "Timestamp": 1767225600.0},
 ]
+JOB_NAME = "mlops-train-" + hashlib.md5(EXECUTION_NAME.encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------ structure
@@ -291,9 +436,8 @@ def test_train_task_request(spot_off):
         assert channel["ContentType"] == "text/csv"
         assert channel["DataSource"]["S3DataSource"]["S3Uri"] == f"s3://{BUCKET}/data/{name}/"
         assert channel["DataSource"]["S3DataSource"]["S3DataType"] == "S3Prefix"
-    assert train["ResultPath"] == "$.training"
+    assert train["ResultPath"] == "$.job.description"
     assert [c["ErrorEquals"] for c in train["Catch"]][-1] == ["States.ALL"]
-    assert "SageMaker.AmazonSageMakerException" in train["Retry"][0]["ErrorEquals"]
     assert train["TimeoutSeconds"] == 3600 + 3600
 
 
@@ -340,37 +484,40 @@ def test_gate_metrics_match_the_config_schema(spot_off):
 
 # ------------------------------------------------------------------------------------------------ behaviour
 def test_training_job_name_fits_sagemaker(spot_off):
-    _, output, _ = run(spot_off, EXAMPLE_CONFIG, describe_training_job(AUC_METRICS))
-    name = output["training_job_name"]
-    assert name == "mlops-train-" + hashlib.md5(EXECUTION_NAME.encode()).hexdigest()
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS))
+    name = result.output["training_job_name"]
+    assert name == JOB_NAME
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name)
 
 
 def test_example_config_passes_with_the_training_output_shape(spot_off):
-    status, output, visited = run(spot_off, EXAMPLE_CONFIG, describe_training_job(AUC_METRICS))
-    assert status == "SUCCEEDED", output
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS))
+    assert result.status == "SUCCEEDED", result.output
+    output = result.output
     Draft202012Validator(OUTPUT_SCHEMA).validate(output)
     assert set(output) == set(OUTPUT_SCHEMA["required"])
     assert output["quality_gate"] == {"metric": "validation:auc", "value": 0.8338, "threshold": 0.75}
     assert output["metrics"] == AUC_METRICS
     assert output["model_data_url"] == f"s3://{BUCKET}/models/job/output/model.tar.gz"
     assert output["image_uri"].endswith("/sagemaker-xgboost:1.7-1")
-    assert visited[-1] == "TrainingOutput"
+    assert result.visited[-1] == "TrainingOutput"
 
 
 def test_threshold_is_inclusive(spot_off):
     config = json.loads(json.dumps(EXAMPLE_CONFIG))
     config["quality_gate"]["threshold"] = 0.8338
-    assert run(spot_off, config, describe_training_job(AUC_METRICS))[0] == "SUCCEEDED"
+    assert run(spot_off, config, trains(AUC_METRICS)).status == "SUCCEEDED"
 
 
 def test_below_threshold_fails_the_gate(spot_off):
     config = json.loads(json.dumps(EXAMPLE_CONFIG))
     config["quality_gate"]["threshold"] = 0.9
-    status, error, _ = run(spot_off, config, describe_training_job(AUC_METRICS))
-    assert status == "FAILED"
-    assert error["Error"] == "QualityGateFailed"
-    assert error["Cause"].startswith("quality gate: validation:auc = 0.8338 is below the threshold 0.9")
+    result = run(spot_off, config, trains(AUC_METRICS))
+    assert result.status == "FAILED"
+    assert result.output["Error"] == "QualityGateFailed"
+    assert result.output["Cause"].startswith(
+        "quality gate: validation:auc = 0.8338 is below the threshold 0.9"
+    )
 
 
 def test_lower_is_better_metric(spot_off):
@@ -379,27 +526,40 @@ def test_lower_is_better_metric(spot_off):
         "quality_gate": {"metric": "validation:rmse", "threshold": 0.3, "higher_is_better": False},
     }
     metrics = [{"MetricName": "train:rmse", "Value": 0.1}, {"MetricName": "validation:rmse", "Value": 0.25}]
-    status, output, _ = run(spot_off, config, describe_training_job(metrics))
-    assert status == "SUCCEEDED" and output["quality_gate"] == {
+    result = run(spot_off, config, trains(metrics))
+    assert result.status == "SUCCEEDED" and result.output["quality_gate"] == {
         "metric": "validation:rmse",
         "value": 0.25,
         "threshold": 0.3,
     }
     metrics[1]["Value"] = 0.35
-    status, error, _ = run(spot_off, config, describe_training_job(metrics))
-    assert error["Error"] == "QualityGateFailed"
-    assert error["Cause"].startswith(
+    result = run(spot_off, config, trains(metrics))
+    assert result.output["Error"] == "QualityGateFailed"
+    assert result.output["Cause"].startswith(
         "quality gate: validation:rmse = 0.35 is above the threshold 0.3 (lower is better)"
     )
 
 
-def test_metric_not_reported_fails_the_gate(spot_off):
-    metrics = [m for m in AUC_METRICS if m["MetricName"] != "validation:auc"]
-    _, error, _ = run(spot_off, EXAMPLE_CONFIG, describe_training_job(metrics))
-    assert error["Error"] == "QualityGateFailed"
-    assert error["Cause"].startswith(
-        "quality gate: metric validation:auc was not reported by training job mlops-train-"
-    )
+@pytest.mark.parametrize(
+    "metrics",
+    [
+        [m for m in AUC_METRICS if m["MetricName"] != "validation:auc"],
+        [],
+        None,
+    ],
+    ids=["other metrics only", "empty FinalMetricDataList", "no FinalMetricDataList"],
+)
+def test_metric_not_reported_fails_the_gate(spot_off, metrics):
+    # Not States.Runtime (a path matching nothing, which no Catch takes): the gate's own failure, naming the
+    # metric and the job.
+    result = run(spot_off, EXAMPLE_CONFIG, trains(metrics))
+    assert result.status == "FAILED"
+    assert result.output == {
+        "Error": "QualityGateFailed",
+        "Cause": f"quality gate: metric validation:auc was not reported by training job {JOB_NAME}: the job "
+        "reported no such metric (FinalMetricDataList); list its name after the channel in "
+        "hyperparameters.eval_metric",
+    }
 
 
 @pytest.mark.parametrize(
@@ -423,9 +583,9 @@ def test_metric_not_reported_fails_the_gate(spot_off):
 )
 def test_invalid_input_fails_before_training(spot_off, change):
     config = {k: v for k, v in {**EXAMPLE_CONFIG, **change}.items() if v is not None}
-    status, error, visited = run(spot_off, config, train_result=None)
-    assert status == "FAILED" and error["Error"] == "InvalidTrainingConfig"
-    assert "Train" not in visited
+    result = run(spot_off, config)
+    assert result.status == "FAILED" and result.output["Error"] == "InvalidTrainingConfig"
+    assert "Train" not in result.visited
 
 
 def test_training_failure_cause(spot_off):
@@ -436,3 +596,225 @@ def test_training_failure_cause(spot_off):
         evaluate(state["CausePath"], data, {}) == "training failed: AlgorithmError: XGBoost training failed"
     )
     assert spot_off["States"]["TrainingTimedOut"]["Cause"].startswith("training failed: ")
+
+
+def test_a_failed_job_is_not_retried(spot_off):
+    tasks = scripted(
+        ("Train", TaskError("States.TaskFailed", '{"FailureReason": "AlgorithmError: bad data"}'))
+    )
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.output == {
+        "Error": "TrainingFailed",
+        "Cause": 'training failed: {"FailureReason": "AlgorithmError: bad data"}',
+    }
+    assert [c[0] for c in result.calls] == ["Train"]
+
+
+# ---------------------------------------------------------------------------- retries: transient errors only
+@pytest.mark.parametrize(
+    "failure",
+    [
+        sagemaker_error(
+            "ValidationException",
+            "1 validation error detected: Value 'ml.x' at 'resourceConfig.instanceType'",
+        ),
+        sagemaker_error(
+            "AccessDeniedException", "User: ... is not authorized to perform: sagemaker:CreateTrainingJob"
+        ),
+        sagemaker_error(
+            "ResourceLimitExceeded",
+            "The account-level service limit 'ml.m5.large for training job usage' is 0 Instances",
+            modeled=True,
+        ),
+        sagemaker_error("ResourceInUse", "Resource in use for an unrelated reason", modeled=True),
+    ],
+    ids=["validation", "access denied", "quota", "other ResourceInUse"],
+)
+def test_a_permanent_sagemaker_error_fails_at_once(spot_off, failure):
+    # SageMaker.AmazonSageMakerException also carries ValidationException: the name alone cannot be retried.
+    result = run(spot_off, EXAMPLE_CONFIG, scripted(("Train", failure)))
+    assert result.output == {"Error": "TrainingFailed", "Cause": f"training failed: {failure.cause}"}
+    assert [c[0] for c in result.calls] == ["Train"]
+    assert result.waits == []
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "InternalFailure", "ServiceUnavailable"])
+def test_a_transient_sagemaker_error_is_retried_after_a_wait(spot_off, code):
+    tasks = scripted(
+        ("Train", sagemaker_error(code, "Rate exceeded")),
+        ("Train", describe_training_job(AUC_METRICS, JOB_NAME)),
+    )
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.status == "SUCCEEDED", result.output
+    assert [c[0] for c in result.calls] == ["Train", "Train"]
+    assert result.calls[0][1] == result.calls[1][1]  # the same request, hence the same job name
+    assert result.waits == [15]
+
+
+def test_transient_retries_are_bounded(spot_off):
+    throttled = sagemaker_error("ThrottlingException", "Rate exceeded")
+    result = run(spot_off, EXAMPLE_CONFIG, scripted(*[("Train", throttled)] * 4))
+    assert result.output == {"Error": "TrainingFailed", "Cause": f"training failed: {throttled.cause}"}
+    assert [c[0] for c in result.calls] == ["Train"] * 4
+    assert result.waits == [15, 60, 240]
+
+
+# ------------------------------------------------------------------ resuming the job of an earlier attempt
+def test_a_retry_after_the_job_was_created_resumes_it(spot_off):
+    # The first create went through but its answer was lost (throttled on the way back): the retry finds
+    # the name in use, and the execution follows the job it already started, to the same gate and output.
+    tasks = scripted(
+        ("Train", sagemaker_error("ThrottlingException", "Rate exceeded")),
+        ("Train", already_exists(JOB_NAME)),
+        ("DescribeExistingJob", describe_training_job(None, JOB_NAME, status="InProgress")),
+        ("DescribeExistingJob", describe_training_job(AUC_METRICS, JOB_NAME)),
+    )
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.status == "SUCCEEDED", result.output
+    assert tasks.left == []
+    assert result.calls[2][1] == {"TrainingJobName": JOB_NAME}
+    Draft202012Validator(OUTPUT_SCHEMA).validate(result.output)
+    assert result.output["training_job_name"] == JOB_NAME
+    assert result.output["quality_gate"] == {"metric": "validation:auc", "value": 0.8338, "threshold": 0.75}
+    assert result.waits == [15, 60]  # the back-off, then one poll interval
+
+
+def test_resuming_applies_the_same_gate(spot_off):
+    config = json.loads(json.dumps(EXAMPLE_CONFIG))
+    config["quality_gate"]["threshold"] = 0.9
+    tasks = scripted(
+        ("Train", already_exists(JOB_NAME)),
+        ("DescribeExistingJob", describe_training_job(AUC_METRICS, JOB_NAME)),
+    )
+    result = run(spot_off, config, tasks)
+    assert result.output["Error"] == "QualityGateFailed"
+    assert "is below the threshold 0.9" in result.output["Cause"]
+    tasks = scripted(
+        ("Train", already_exists(JOB_NAME)),
+        ("DescribeExistingJob", describe_training_job(None, JOB_NAME)),
+    )
+    assert run(spot_off, EXAMPLE_CONFIG, tasks).output["Error"] == "QualityGateFailed"
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_a_resumed_job_that_ended_badly_fails_the_training(spot_off, status):
+    described = {**describe_training_job(None, JOB_NAME, status=status), "FailureReason": "AlgorithmError: x"}
+    tasks = scripted(("Train", already_exists(JOB_NAME)), ("DescribeExistingJob", described))
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.output["Error"] == "TrainingFailed"
+    assert result.output["Cause"].startswith(
+        f"training failed: training job {JOB_NAME} (started by an earlier attempt of this execution) is "
+        f"{status}: "
+    )
+    assert "AlgorithmError: x" in result.output["Cause"]
+
+
+def test_describing_the_existing_job_retries_only_transient_sdk_errors(spot_off):
+    # SDK integrations name errors <Service>.<Error>Exception.
+    tasks = scripted(
+        ("Train", already_exists(JOB_NAME)),
+        ("DescribeExistingJob", TaskError("SageMaker.ThrottlingException", "Rate exceeded")),
+        ("DescribeExistingJob", describe_training_job(AUC_METRICS, JOB_NAME)),
+    )
+    assert run(spot_off, EXAMPLE_CONFIG, tasks).status == "SUCCEEDED"
+    denied = TaskError(
+        "SageMaker.SageMakerException", "not authorized to perform: sagemaker:DescribeTrainingJob"
+    )
+    tasks = scripted(("Train", already_exists(JOB_NAME)), ("DescribeExistingJob", denied))
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.output == {"Error": "TrainingFailed", "Cause": f"training failed: {denied.cause}"}
+
+
+def test_polling_stays_within_the_execution_history_quota(spot_off, spot_on):
+    # 25,000 events per Standard execution (Step Functions service quotas); a poll (Wait, Task, Choice) adds
+    # about 9. The longest a resumed job can run is the Train task's timeout.
+    for definition in (spot_off, spot_on):
+        seconds = definition["States"]["WaitForExistingJob"]["Seconds"]
+        timeout = definition["States"]["Train"]["TimeoutSeconds"]
+        assert seconds >= 60
+        assert timeout / seconds * 9 < 25000
+
+
+# ------------------------------------------------------------------------------------- Step Functions role
+def sfn_policy(name: str) -> dict:
+    plan = case("module", "training-sfn", name).plan()
+    return json.loads(tfplan.all_resources(plan)["aws_iam_role_policy.sfn"]["values"]["policy"])
+
+
+def statements_by_sid(policy: dict) -> dict:
+    def listed(value: Any) -> list:
+        return sorted(value) if isinstance(value, list) else [value]
+
+    return {
+        s["Sid"]: {
+            "Effect": s["Effect"],
+            "Action": listed(s["Action"]),
+            "Resource": listed(s["Resource"]),
+            **({"Condition": s["Condition"]} if "Condition" in s else {}),
+        }
+        for s in policy["Statement"]
+    }
+
+
+def test_sfn_role_policy_is_awss_sync_policy_plus_what_the_definition_needs():
+    # AWS's policy for createTrainingJob.sync ("IAM policies for Amazon SageMaker AI", Step Functions
+    # developer guide): Create/Describe/StopTrainingJob on the jobs, sagemaker:ListTags on "*", iam:PassRole
+    # with iam:PassedToService, events:PutTargets/PutRule/DescribeRule on the managed rule. Added by this
+    # definition: AddTags (tags on create), kms:CreateGrant (VolumeKmsKeyId), log delivery, X-Ray. The
+    # DescribeExistingJob state (aws-sdk describeTrainingJob) needs sagemaker:DescribeTrainingJob: no more.
+    assert statements_by_sid(sfn_policy("spot-off")) == {
+        "TrainingJobs": {
+            "Effect": "Allow",
+            "Action": [
+                "sagemaker:AddTags",
+                "sagemaker:CreateTrainingJob",
+                "sagemaker:DescribeTrainingJob",
+                "sagemaker:StopTrainingJob",
+            ],
+            "Resource": ["arn:aws:sagemaker:eu-west-1:222222222222:training-job/mlops-train*"],
+        },
+        "SyncListTags": {"Effect": "Allow", "Action": ["sagemaker:ListTags"], "Resource": ["*"]},
+        "SyncRule": {
+            "Effect": "Allow",
+            "Action": ["events:DescribeRule", "events:PutRule", "events:PutTargets"],
+            "Resource": [
+                "arn:aws:events:eu-west-1:222222222222:rule/StepFunctionsGetEventsForSageMakerTrainingJobsRule"
+            ],
+        },
+        "PassTheTrainingRoleToSageMakerOnly": {
+            "Effect": "Allow",
+            "Action": ["iam:PassRole"],
+            "Resource": ["arn:aws:iam::222222222222:role/mlops-training-sagemaker"],
+            "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+        },
+        "VolumeKeyGrantForSageMaker": {
+            "Effect": "Allow",
+            "Action": ["kms:CreateGrant"],
+            "Resource": [SHARED_KEY],
+            "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        },
+        "LogDelivery": {
+            "Effect": "Allow",
+            "Action": [
+                "logs:CreateLogDelivery",
+                "logs:DeleteLogDelivery",
+                "logs:DescribeLogGroups",
+                "logs:DescribeResourcePolicies",
+                "logs:GetLogDelivery",
+                "logs:ListLogDeliveries",
+                "logs:PutResourcePolicy",
+                "logs:UpdateLogDelivery",
+            ],
+            "Resource": ["*"],
+        },
+        "Tracing": {
+            "Effect": "Allow",
+            "Action": [
+                "xray:GetSamplingRules",
+                "xray:GetSamplingTargets",
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
+            ],
+            "Resource": ["*"],
+        },
+    }

@@ -427,6 +427,10 @@ def _install_sfn_credentials() -> None:
 # with Step Functions"), cause "<message> (Service: AmazonSageMaker; Status Code: <n>; Error Code: <code>;
 # Request ID: <id>; Proxy: null)". See it: a task whose CreateTrainingJob is refused; moto's execution fails
 # with States.Runtime.
+# And arn:aws:states:::aws-sdk:sagemaker:describeTrainingJob (moto's own AWS SDK integration) returns boto's
+# datetime objects, which moto's DescribeExecution cannot serialise ("Object of type datetime is not JSON
+# serializable"): they become ISO 8601 strings, the form moto's own history encoder writes. AWS does not
+# document the form of timestamps in SDK-integration results; no state of this project reads one.
 _SYNC_ACTIONS = {"createtrainingjob": ("describe_training_job", "TrainingJobName", "TrainingJobStatus")}
 _TERMINAL = {"Completed", "Failed", "Stopped"}
 
@@ -565,10 +569,31 @@ def _sagemaker_service_class() -> type:
     return StateTaskServiceSageMaker
 
 
+def _iso_timestamps(value: Any) -> Any:
+    if isinstance(value, datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso_timestamps(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso_timestamps(v) for v in value]
+    return value
+
+
 def _install_sfn_sagemaker() -> None:
     from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
         state_task_service_factory as factory,
     )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_aws_sdk import (  # noqa: E501
+        StateTaskServiceAwsSdk,
+    )
+
+    sdk_task = StateTaskServiceAwsSdk._eval_service_task
+
+    def eval_sdk_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
+        sdk_task(self, env, *args, **kwargs)
+        env.stack.append(_iso_timestamps(env.stack.pop()))
+
+    _patch(StateTaskServiceAwsSdk, "_eval_service_task", eval_sdk_task)
 
     service_class = _sagemaker_service_class()
     original = factory.state_task_service_for

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
 import pytest
 
-from conftest import training_request
+import tfplan
+from conftest import ROOT, TRAINING_ROLE, training_request
 
 SFN_ROLE = "p-training-sfn"
 
@@ -145,3 +147,102 @@ def test_failing_training_is_caught(aws, state_machine):
     job = aws.client("sagemaker", "training").describe_training_job(TrainingJobName="p-train-broken")
     assert job["TrainingJobStatus"] == "Failed"
     assert "Hyperparameter 'max_depth' is 'deep'" in job["FailureReason"]
+
+
+# ------------------------------------------------------------------ the module's state machine, as planned
+CONFIG = json.loads((ROOT / "pipeline" / "training-config.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def training_machine(aws, artifacts, state_machine):
+    """modules/training-sfn's definition, planned for this emulator's bucket, key and SageMaker role,
+    running in account B: the definition Terraform applies, not a copy."""
+    case = ROOT / "tests" / "modules" / "training_sfn" / "spot-off.tfvars"
+    overrides = {
+        "artifact_bucket_name": artifacts["bucket"],
+        "artifact_kms_key_arn": artifacts["key_arn"],
+        "sagemaker_role_name": TRAINING_ROLE,
+        "state_machine_name": "p-training-module",
+        "training_job_prefix": "p-train",
+    }
+    plan = tfplan.load_plan(tfplan.plan_file("module", "training-sfn", [case], overrides))
+    definition = tfplan.planned_outputs(plan)["state_machine_definition"]
+    assert f"role/{TRAINING_ROLE}" in definition and artifacts["key_arn"] in definition
+    sfn, toy_arn = state_machine
+    role_arn = sfn.describe_state_machine(stateMachineArn=toy_arn)["roleArn"]
+    arn = sfn.create_state_machine(name="p-training-module", definition=definition, roleArn=role_arn)[
+        "stateMachineArn"
+    ]
+    return sfn, arn
+
+
+def job_name(execution: str) -> str:
+    # The name NameTrainingJob gives (README "Training job names"), computed independently of the ASL.
+    return "p-train-" + hashlib.md5(execution.encode()).hexdigest()
+
+
+def events(sfn, execution_arn: str) -> list[dict]:
+    return sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
+
+
+def test_a_retry_resumes_the_job_an_earlier_attempt_created(aws, artifacts, training_machine):
+    sfn, arn = training_machine
+    execution, name = "resume-earlier-attempt", job_name("resume-earlier-attempt")
+    sagemaker = aws.client("sagemaker", "training")
+    # What an earlier attempt of this execution left: its job, under the execution's job name.
+    sagemaker.create_training_job(**training_request(artifacts, name, **CONFIG["hyperparameters"]))
+    deadline = time.monotonic() + 60
+    while sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "InProgress":
+        assert time.monotonic() < deadline, "the earlier attempt's job did not finish"
+        time.sleep(0.2)
+    job = sagemaker.describe_training_job(TrainingJobName=name)
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+
+    result = run(sfn, arn, execution, CONFIG)
+
+    assert result["status"] == "SUCCEEDED", result
+    output = json.loads(result["output"])
+    assert output["training_job_name"] == name
+    assert output["model_data_url"] == job["ModelArtifacts"]["S3ModelArtifacts"]
+    assert output["quality_gate"]["metric"] == "validation:auc"
+    auc = next(m["Value"] for m in job["FinalMetricDataList"] if m["MetricName"] == "validation:auc")
+    assert output["quality_gate"]["value"] == auc >= 0.75
+    history = events(sfn, result["executionArn"])
+    failed = [e["taskFailedEventDetails"] for e in history if e["type"] == "TaskFailed"]
+    assert [f["error"] for f in failed] == ["SageMaker.ResourceInUseException"]
+    assert "a training job with this name already exists" in failed[0]["cause"]
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+    assert "DescribeExistingJob" in entered and "TrainingFailed" not in entered
+    # Still the one job: the execution started none of its own.
+    jobs = sagemaker.list_training_jobs(NameContains=name)["TrainingJobSummaries"]
+    assert [j["TrainingJobName"] for j in jobs] == [name]
+
+
+def test_a_gate_metric_the_job_did_not_report_fails_the_gate(training_machine):
+    sfn, arn = training_machine
+    execution = "gate-metric-not-reported"
+    config = {**CONFIG, "hyperparameters": {**CONFIG["hyperparameters"], "eval_metric": "logloss"}}
+
+    result = run(sfn, arn, execution, config)
+
+    assert result["status"] == "FAILED", result
+    assert result["error"] == "QualityGateFailed"
+    assert result["cause"].startswith(
+        f"quality gate: metric validation:auc was not reported by training job {job_name(execution)}: "
+        "the job reported no such metric"
+    )
+
+
+def test_a_failed_job_is_not_retried(training_machine):
+    sfn, arn = training_machine
+    execution = "failed-job"
+    config = {**CONFIG, "hyperparameters": {**CONFIG["hyperparameters"], "num_round": "0"}}
+
+    result = run(sfn, arn, execution, config)
+
+    assert result["status"] == "FAILED", result
+    assert result["error"] == "TrainingFailed"
+    assert "num_round" in result["cause"]
+    history = events(sfn, result["executionArn"])
+    entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
+    assert entered.count("Train") == 1, entered
