@@ -1,18 +1,18 @@
 """Plan assertions on modules/prod-deployer comparing decoded policies (the inventories compare strings)."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 import tfplan
-
-CASE = Path(__file__).with_name("serverless.tfvars")
+from inventory import collect
 
 
 @pytest.mark.plan
 def test_deployer_role_trusts_lambda_with_only_the_keys_lambda_sends():
-    resources = tfplan.all_resources(tfplan.plan_module("prod-deployer", "trust", CASE))
+    # The inventory case's own plan (the harness plans each case once per session).
+    case = next(c for c in collect() if c.id == "module:prod-deployer:serverless")
+    resources = tfplan.all_resources(case.plan())
     trust = json.loads(resources["aws_iam_role.deployer"]["values"]["assume_role_policy"])
     # aws:SourceAccount only: Lambda documents aws:SourceArn for the function's resource policy, not for the
     # assumption of its execution role, and a key the service does not send makes CreateFunction fail.
