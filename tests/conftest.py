@@ -1,14 +1,18 @@
-"""Shared by every test folder: the plan harness on sys.path, the embedded emulator, the three envs applied.
+"""Shared by every test folder: the plan harness on sys.path, the embedded emulator, the three envs applied,
+and how tests are grouped and selected.
 
-The emulator fixtures are session-scoped: with pytest-xdist each worker has its own session, so every test
-that uses them is marked `xdist_group("emulator")` and `make test` runs with `--dist loadgroup`: one worker
-starts one emulator and applies once, for the rehearsal's end-to-end tests and the access proof alike.
+Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts`) is marked `emulator` and
+xdist_group("emulator"): `make test` runs them in one process of their own, started first, beside the
+pytest-xdist run of everything else, so one emulator is started and the envs are applied once, for the
+rehearsal and the access proof alike. `--tf-target modules/<m>` (or just `<m>`; `envs/<e>` for an env)
+keeps only the tests marked `target(...)` with that module or env: its inventories, rules and checks.
 """
 
 import logging
 import os
 import shutil
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +23,43 @@ ROOT = TESTS.parent
 for path in (TESTS, ROOT / "pipeline"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+
+import tfplan  # noqa: E402  (needs tests/ on sys.path)
+
+EMULATOR_FIXTURES = {"aws"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--tf-target",
+        default=None,
+        help="run only the tests about one module (modules/<m> or <m>) or env (envs/<e>)",
+    )
+
+
+def pytest_configure(config):
+    # The controller (or a run without xdist) names the session; xdist workers inherit the environment, so all
+    # of them share one plan cache (tests/tfplan.py).
+    if not hasattr(config, "workerinput"):
+        os.environ[tfplan.RUN_ENV] = uuid.uuid4().hex[:8]
+
+
+def pytest_unconfigure(config):
+    if not hasattr(config, "workerinput") and not config.option.collectonly:
+        tfplan.cleanup_run()
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.emulator)
+            item.add_marker(pytest.mark.xdist_group("emulator"))
+    wanted = config.getoption("--tf-target")
+    if wanted:
+        wanted = wanted if "/" in wanted else f"modules/{wanted}"
+        keep = [i for i in items if any(m.args == (wanted,) for m in i.iter_markers("target"))]
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,9 @@
 
 The YAML lists `values` (per resource address, a subset of the planned attribute values; the string
 `__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per
-type; 0 asserts none)
-and optionally `outputs` (subset of the outputs known at plan time). Cases live in tests/modules/<module>/
-(module
-name with "_" for "-") and tests/envs/<env>/. Regenerate one with: python tests/regen_inventory.py <case.yaml>
+type; 0 asserts none) and optionally `outputs` (subset of the outputs known at plan time). Where the cases of
+a module or env live is decided by `case_dir` and `validation_file` only. Regenerate one with:
+python tests/regen_inventory.py <case.yaml>
 """
 
 from __future__ import annotations
@@ -19,6 +18,36 @@ import tfplan
 TESTS = Path(__file__).resolve().parent
 SHARED_OUTPUTS = TESTS / "envs" / "shared-outputs.tfvars.json"
 MISSING = "__missing__"
+KINDS = {"module": "modules", "env": "envs"}  # kind -> directory of the repo holding its targets
+
+
+# ------------------------------------------------------------------------------------------------ layout
+# The only place that knows where a target's cases are. Today: tests/modules/<module_with_underscores>/ and
+# tests/validation/<module>.yaml (<env>-env.yaml for an env). The pending move to tests/modules/<module>/
+# (cases + validation.yaml) changes these two functions and nothing else.
+def case_dir(kind: str, target: str) -> Path:
+    if kind == "module":
+        return TESTS / "modules" / target.replace("-", "_")
+    return TESTS / "envs" / target
+
+
+def validation_file(kind: str, target: str) -> Path:
+    return TESTS / "validation" / (f"{target}.yaml" if kind == "module" else f"{target}-env.yaml")
+
+
+def targets() -> list[tuple[str, str]]:
+    """(kind, name) of every module and env of the repo."""
+    return [
+        (kind, d.name)
+        for kind, parent in KINDS.items()
+        for d in sorted((tfplan.REPO / parent).iterdir())
+        if d.is_dir() and list(d.glob("*.tf"))
+    ]
+
+
+def target_path(kind: str, target: str) -> str:
+    """ "modules/<m>" or "envs/<e>": how tests are marked and selected (make test-module M=...)."""
+    return f"{KINDS[kind]}/{target}"
 
 
 @dataclass(frozen=True)
@@ -36,20 +65,29 @@ class Case:
     def id(self) -> str:
         return f"{self.kind}:{self.target}:{self.name}"
 
-    def plan(self, overrides: dict[str, Any] | None = None):
-        if self.kind == "module":
-            return tfplan.plan_module(self.target, self.name, self.tfvars, overrides)
-        files = [self.tfvars] + ([SHARED_OUTPUTS] if self.target != "shared" else [])
-        return tfplan.plan_env(self.target, self.name, files, overrides)
+    @property
+    def var_files(self) -> list[Path]:
+        return [self.tfvars] + ([SHARED_OUTPUTS] if self.kind == "env" and self.target != "shared" else [])
+
+    def plan_file(self, overrides: dict[str, Any] | None = None) -> Path:
+        return tfplan.plan_file(self.kind, self.target, self.var_files, overrides)
+
+    def plan(self, overrides: dict[str, Any] | None = None) -> dict:
+        return tfplan.load_plan(self.plan_file(overrides))
 
 
 def collect() -> list[Case]:
     cases = []
-    for y in sorted((TESTS / "modules").glob("*/*.yaml")):
-        cases.append(Case("module", y.parent.name.replace("_", "-"), y.stem, y))
-    for y in sorted((TESTS / "envs").glob("*/*.yaml")):
-        cases.append(Case("env", y.parent.name, y.stem, y))
+    for kind, target in targets():
+        for y in sorted(case_dir(kind, target).glob("*.yaml")):
+            if y != validation_file(kind, target):
+                cases.append(Case(kind, target, y.stem, y))
     return cases
+
+
+def case(kind: str, target: str, name: str) -> Case:
+    """One inventory case by name (the contract, checkov and ASL tests plan the same cases)."""
+    return Case(kind, target, name, case_dir(kind, target) / f"{name}.yaml")
 
 
 def subset_errors(expected: Any, actual: Any, path: str) -> list[str]:
@@ -74,7 +112,7 @@ def subset_errors(expected: Any, actual: Any, path: str) -> list[str]:
     return []
 
 
-def inventory_errors(inventory: dict, plan) -> list[str]:
+def inventory_errors(inventory: dict, plan: dict) -> list[str]:
     resources = tfplan.all_resources(plan)
     errors = []
     for address, values in (inventory.get("values") or {}).items():

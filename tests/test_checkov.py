@@ -1,7 +1,10 @@
-"""checkov on the HCL and on each env's plan JSON: no failed check, every skip inline with a reason.
+"""checkov on the HCL and on the plan JSON of every env case: no failed check, every skip inline with a
+reason.
 
 The plan JSON resolves values across modules (rendered policies, real attribute values), the HCL scan sees
 what the plan cannot (module structure, skip comments). Custom policies in checks/checkov run in both.
+The plans are the inventory cases' (planned once per session, tests/tfplan.py), scanned by one checkov run;
+each case's test reads its own results from it.
 """
 
 import json
@@ -11,7 +14,7 @@ import subprocess
 import pytest
 
 import tfplan
-from inventory import SHARED_OUTPUTS, TESTS
+from inventory import collect, target_path
 
 EXTERNAL = tfplan.REPO / "checks" / "checkov"
 CHECKOV = [
@@ -24,11 +27,7 @@ CHECKOV = [
 ]
 if EXTERNAL.is_dir():
     CHECKOV += ["--external-checks-dir", str(EXTERNAL)]
-ENV_CASES = {
-    "shared": ["codecommit", "s3", "codeconnections"],
-    "training": ["spot-on"],
-    "production": ["instance"],
-}
+ENV_CASES = [c for c in collect() if c.kind == "env"]
 
 
 def run_checkov(args: list[str]) -> dict:
@@ -40,17 +39,19 @@ def run_checkov(args: list[str]) -> dict:
         reports += doc if isinstance(doc, list) else [doc]
         pos = end
     summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
-    failed = []
+    failed, passed = [], []
     for r in reports:
         for k in summary:
             summary[k] += r["summary"][k]
-        failed += r["results"]["failed_checks"]
+        # A scanned file with nothing to check has a summary but no results.
+        failed += r.get("results", {}).get("failed_checks", [])
+        passed += r.get("results", {}).get("passed_checks", [])
     lines = [
         f"{f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range']} {f['check_name']}"
         for f in failed
     ]
     print(f"checkov {' '.join(args)}: {summary}")
-    return {"summary": summary, "failed": lines}
+    return {"summary": summary, "failed": lines, "failed_checks": failed, "passed_checks": passed}
 
 
 def test_checkov_hcl():
@@ -61,18 +62,35 @@ def test_checkov_hcl():
     assert result["summary"]["passed"] > 0
 
 
+@pytest.fixture(scope="session")
+def plan_scan():
+    """One checkov run over the plan JSON of every env case (all tests using it share one xdist group)."""
+    paths = {c.id: c.plan_file() for c in ENV_CASES}
+    args = ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", "."]
+    return paths, run_checkov([*args, *(a for p in paths.values() for a in ("-f", str(p)))])
+
+
 @pytest.mark.plan
-@pytest.mark.parametrize(("env", "case"), [(e, c) for e, cs in ENV_CASES.items() for c in cs])
-def test_checkov_plan(env, case):
-    files = [TESTS / "envs" / env / f"{case}.tfvars"] + ([SHARED_OUTPUTS] if env != "shared" else [])
-    plan = tfplan.plan_env(env, f"checkov-{env}-{case}", files)
-    path = tfplan.WORK / f"checkov-plan-{env}-{case}.json"
-    path.write_text(json.dumps(plan._raw))
-    result = run_checkov(
-        ["--framework", "terraform_plan", "-f", str(path), "--repo-root-for-plan-enrichment", "."]
-    )
-    assert result["failed"] == [], "\n".join(result["failed"])
-    assert result["summary"]["passed"] > 0
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(
+            c, marks=[pytest.mark.target(target_path(c.kind, c.target)), pytest.mark.xdist_group("checkov")]
+        )
+        for c in ENV_CASES
+    ],
+    ids=[c.id for c in ENV_CASES],
+)
+def test_checkov_plan(plan_scan, case):
+    paths, result = plan_scan
+    assert result["summary"]["parsing_errors"] == 0
+
+    def mine(checks):
+        return [c for c in checks if c["file_path"].endswith(paths[case.id].name)]
+
+    failed = [f"{f['check_id']} {f['resource']} {f['check_name']}" for f in mine(result["failed_checks"])]
+    assert failed == [], "\n".join(failed)
+    assert mine(result["passed_checks"]), f"checkov checked nothing in {paths[case.id]}"
 
 
 def test_every_skip_has_a_reason():

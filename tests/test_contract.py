@@ -9,12 +9,11 @@ read from A's remote state is an output of A.
 
 import json
 import re
-from functools import cache
 
 import pytest
 
 import tfplan
-from inventory import SHARED_OUTPUTS, TESTS
+from inventory import SHARED_OUTPUTS, case
 
 ACCOUNTS = {"shared": "111111111111", "training": "222222222222", "production": "333333333333"}
 TEST_OUTPUTS = json.loads(SHARED_OUTPUTS.read_text())["test_shared_outputs"]
@@ -23,10 +22,8 @@ CASES = {"shared": "codecommit", "training": "spot-off", "production": "serverle
 pytestmark = pytest.mark.plan
 
 
-@cache
-def plan(env: str):
-    files = [TESTS / "envs" / env / f"{CASES[env]}.tfvars"] + ([SHARED_OUTPUTS] if env != "shared" else [])
-    return tfplan.plan_env(env, f"contract-{env}", files)
+def plan(env: str) -> dict:
+    return case("env", env, CASES[env]).plan()
 
 
 def resources(env: str, rtype: str) -> list[dict]:

@@ -1,36 +1,44 @@
 """Plan harness: runs `terraform plan` on a module or an env with fake credentials and no backend.
 
-Modules are planned through a generated wrapper root (a provider block with the skip flags, one `module
-"this"`
-call passing through exactly the variables a case sets); envs are planned from a copy without backend.tf
-and with
-their remote-state.tf replaced by a variable of test values (Fabric's way of feeding upstream stages).
-Copies live in
-<repo>/.tftest/<name>/, two levels below the repo like the envs, so relative module sources and
-"../../build/..." paths resolve as in the repo.
+Modules are planned through a generated wrapper root (a provider block with the skip flags, one
+`module "this"` call passing through exactly the variables a case sets); envs are planned from a copy without
+backend.tf and with their remote-state.tf replaced by a variable of test values (Fabric's way of feeding
+upstream stages).
+
+Each plan is made once per test session: `plan_file` keeps the `terraform show -json` output in a file cache
+(<repo>/.tftest/<run>.plans/, keyed by a hash of the inputs, written atomically, one lock per key), so the
+inventory, contract, checkov and ASL tests of one case read the same plan, and with pytest-xdist the first
+worker that needs a case plans it while the others wait for it. Each worker initialises one directory per
+module or env (<repo>/.tftest/<run>.<worker>.<target>/, two levels below the repo like the envs, so relative
+module sources and "../../build/..." paths resolve as in the repo) and plans all its cases there.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
-
-import tftest
 
 import sfn_validator
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".tftest"
 CLI_CONFIG = REPO / "build" / "terraform.rc"
+# One id per test session, shared by its xdist workers (tests/conftest.py sets it in the controller before the
+# workers start); a plain script (regen_inventory.py) gets its own.
+RUN_ENV = "TFTEST_RUN"
 
 # Fake credentials and no account lookup: a plan needs no AWS. The sfn endpoint is a local stand-in for the
-# one API
-# the provider calls while planning (tests/sfn_validator.py).
+# one API the provider calls while planning (tests/sfn_validator.py).
 FAKE_PROVIDER_SETTINGS = """
   access_key                  = "test"
   secret_key                  = "test"
@@ -38,6 +46,10 @@ FAKE_PROVIDER_SETTINGS = """
   skip_metadata_api_check     = true
   skip_requesting_account_id  = true
 """
+
+
+class PlanFailed(Exception):
+    """terraform init or plan refused the configuration; args[0] is Terraform's output."""
 
 
 def module_provider() -> str:
@@ -54,9 +66,8 @@ provider "aws" {{
 
 def env_provider_override() -> str:
     # An override file merges into the env's own provider block. allowed_account_ids cannot be checked
-    # without an
-    # account lookup, which the fake credentials skip; tests/test_contract.py asserts the envs' setting
-    # instead.
+    # without an account lookup, which the fake credentials skip; tests/test_contract.py asserts the envs'
+    # setting instead.
     return f"""
 provider "aws" {{
   allowed_account_ids = null
@@ -80,6 +91,14 @@ locals {
 """
 
 
+def run_id() -> str:
+    return os.environ.setdefault(RUN_ENV, f"p{os.getpid()}")
+
+
+def worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
 def terraform_env() -> dict[str, str]:
     if not CLI_CONFIG.exists():
         subprocess.run([str(REPO / "scripts" / "terraform-cli-config.sh"), str(CLI_CONFIG)], check=True)
@@ -91,8 +110,35 @@ def terraform_env() -> dict[str, str]:
     }
 
 
+def terraform(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, **terraform_env()}
+    return subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def init(tfdir: Path, *args: str) -> None:
+    """`terraform init` once per directory. Inits are serialised: Terraform's plugin cache (see
+    build/terraform.rc) is not safe for concurrent writers, and with the cache an init takes a second."""
+    if (tfdir / ".terraform").is_dir():
+        return
+    with locked(WORK / "init.lock"):
+        result = terraform(["init", "-input=false", "-backend=false", "-no-color", *args], tfdir, check=False)
+    if result.returncode:
+        shutil.rmtree(tfdir / ".terraform", ignore_errors=True)
+        raise PlanFailed(result.stdout + result.stderr)
+
+
 def tfvars_names(path: Path) -> list[str]:
-    """Top-level variable names assigned in a .tfvars file."""
+    """Top-level variable names assigned in a .tfvars or .tfvars.json file."""
+    if path.name.endswith(".json"):
+        return list(json.loads(path.read_text()))
     return re.findall(r"^([A-Za-z_][A-Za-z0-9_-]*)\s*=", path.read_text(), flags=re.M)
 
 
@@ -103,22 +149,27 @@ def module_outputs(module_dir: Path) -> list[str]:
     return names
 
 
-def _fresh(name: str) -> Path:
-    # One directory per pytest-xdist worker: two workers may plan the same case (session caches are per
-    # process).
-    d = WORK / f"{name}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
-    return d
+def copy_env(src: Path, dst: Path) -> None:
+    """envs/<env> without its backend, remote state replaced by the variable `test_shared_outputs`."""
+    dst.mkdir(parents=True, exist_ok=True)
+    for f in src.glob("*.tf"):
+        if f.name not in {"backend.tf", "remote-state.tf"}:
+            shutil.copy(f, dst / f.name)
+    if (src / "remote-state.tf").exists():
+        (dst / "remote-state.tf").write_text(ENV_REMOTE_STATE)
 
 
-def prepare_module(module: str, name: str, var_names: list[str]) -> Path:
-    """Wrapper root for modules/<module> passing the given variables through."""
+def _workdir(target: str) -> Path:
+    return WORK / f"{run_id()}.{worker()}.{target.replace('/', '-')}"
+
+
+def prepare_module(module: str, var_names: list[str]) -> Path:
+    """This worker's wrapper root for modules/<module>, passing the given variables through."""
     src = REPO / "modules" / module
     if not src.is_dir():
         raise FileNotFoundError(f"no module {src}")
-    d = _fresh(name)
+    d = _workdir(f"modules/{module}")
+    d.mkdir(parents=True, exist_ok=True)
     lines = [module_provider(), 'module "this" {', f'  source = "../../modules/{module}"']
     lines += [f"  {v} = var.{v}" for v in var_names]
     lines.append("}")
@@ -128,44 +179,59 @@ def prepare_module(module: str, name: str, var_names: list[str]) -> Path:
     return d
 
 
-def prepare_env(env: str, name: str) -> Path:
-    """Copy of envs/<env> without its backend and with remote state replaced by test values."""
-    src = REPO / "envs" / env
-    d = _fresh(name)
-    for f in src.glob("*.tf"):
-        if f.name not in {"backend.tf", "remote-state.tf"}:
-            shutil.copy(f, d / f.name)
-    (d / "zz_test_provider_override.tf").write_text(env_provider_override())
-    if (src / "remote-state.tf").exists():
-        (d / "remote-state.tf").write_text(ENV_REMOTE_STATE)
+def prepare_env(env: str) -> Path:
+    """This worker's copy of envs/<env> (made once per session: every case of the env plans in it)."""
+    d = _workdir(f"envs/{env}")
+    if not d.is_dir():
+        copy_env(REPO / "envs" / env, d)
+        (d / "zz_test_provider_override.tf").write_text(env_provider_override())
     return d
 
 
-def plan_dir(
-    tfdir: Path, tfvars: list[Path] | None = None, overrides: dict[str, Any] | None = None
-) -> tftest.TerraformPlanOutput:
-    """init + plan; tfvars files and JSON overrides are copied in as auto.tfvars so untyped vars keep
-    types."""
-    for i, f in enumerate(tfvars or []):
-        suffix = ".auto.tfvars.json" if f.name.endswith(".json") else ".auto.tfvars"
-        shutil.copy(f, tfdir / f"{i:02d}-{f.name.split('.')[0]}{suffix}")
-    if overrides:
-        (tfdir / "99-overrides.auto.tfvars.json").write_text(json.dumps(overrides))
-    tf = tftest.TerraformTest(str(tfdir), env=terraform_env())
-    tf.setup(cleanup_on_exit=False)
-    return tf.plan(output=True)
+def _plan(tfdir: Path, var_files: list[Path], overrides: dict[str, Any] | None) -> dict:
+    init(tfdir)
+    args = [f"-var-file={f}" for f in var_files]
+    overrides_file = tfdir / "overrides.tfvars.json"
+    overrides_file.write_text(json.dumps(overrides or {}))
+    args.append(f"-var-file={overrides_file}")
+    planned = terraform(["plan", "-input=false", "-no-color", "-out=case.tfplan", *args], tfdir, check=False)
+    if planned.returncode:
+        raise PlanFailed(planned.stdout + planned.stderr)
+    return json.loads(terraform(["show", "-json", "case.tfplan"], tfdir).stdout)
 
 
-def plan_module(module: str, case: str, tfvars: Path, overrides: dict[str, Any] | None = None):
-    names = sorted(set(tfvars_names(tfvars)) | set(overrides or {}))
-    return plan_dir(prepare_module(module, f"{module}-{case}", names), [tfvars], overrides)
+def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str, Any] | None = None) -> Path:
+    """The plan JSON of modules/<target> (kind "module") or envs/<target> (kind "env") with these inputs,
+    planned once per session."""
+    inputs = [kind, target, [[f.name, f.read_text()] for f in var_files], overrides or {}]
+    key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
+    path = WORK / f"{run_id()}.plans" / f"{kind}-{target}-{key}.json"
+    with locked(path.with_suffix(".lock")):
+        if not path.exists():
+            if kind == "module":
+                names = sorted({n for f in var_files for n in tfvars_names(f)} | set(overrides or {}))
+                tfdir = prepare_module(target, names)
+            else:
+                tfdir = prepare_env(target)
+            plan = _plan(tfdir, var_files, overrides)
+            partial = path.with_suffix(f".{os.getpid()}.partial")
+            partial.write_text(json.dumps(plan))
+            os.replace(partial, path)
+    return path
 
 
-def plan_env(env: str, case: str, tfvars: list[Path], overrides: dict[str, Any] | None = None):
-    return plan_dir(prepare_env(env, f"env-{env}-{case}"), tfvars, overrides)
+@cache
+def load_plan(path: Path) -> dict:
+    return json.loads(path.read_text())
 
 
-def all_resources(plan: tftest.TerraformPlanOutput) -> dict[str, dict]:
+def cleanup_run() -> None:
+    """Remove this session's plans and work dirs."""
+    for d in WORK.glob(f"{run_id()}.*"):
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def all_resources(plan: dict) -> dict[str, dict]:
     """Every planned resource by address, module prefix `module.this.` of the wrapper removed."""
     found: dict[str, dict] = {}
 
@@ -179,7 +245,7 @@ def all_resources(plan: tftest.TerraformPlanOutput) -> dict[str, dict]:
     return found
 
 
-def resource_counts(plan: tftest.TerraformPlanOutput) -> dict[str, int]:
+def resource_counts(plan: dict) -> dict[str, int]:
     counts: dict[str, int] = {}
     for r in all_resources(plan).values():
         if r["mode"] == "managed":
@@ -187,10 +253,5 @@ def resource_counts(plan: tftest.TerraformPlanOutput) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
-def planned_outputs(plan: tftest.TerraformPlanOutput) -> dict[str, Any]:
+def planned_outputs(plan: dict) -> dict[str, Any]:
     return {k: v.get("value") for k, v in plan["planned_values"].get("outputs", {}).items() if "value" in v}
-
-
-def terraform(args: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess:
-    env = {**os.environ, **terraform_env()}
-    return subprocess.run(["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, check=check)
