@@ -11,11 +11,13 @@ ENVS        := shared training production
 TF_DIRS     := modules envs
 PYTEST_ARGS ?=
 
-.PHONY: help setup package demo test fmt lint checkov plan apply access-report clean
+.PHONY: help setup package demo test test-module test-fast fmt lint checkov plan apply access-report clean
 
 help:
 	@echo "make demo            run the whole pipeline on an embedded AWS emulator (no AWS account needed)"
 	@echo "make test            every test: plans, contract, validation rules, checkov, Lambda, rehearsal"
+	@echo "make test-module M=kms-bucket   one module's tests (inventories, validation rules, its checks); M=envs/shared for an env"
+	@echo "make test-fast       the tests that need neither a plan nor the emulator"
 	@echo "make plan ENV=shared|training|production    plan one account's root (needs its backend.hcl and credentials)"
 	@echo "make apply ENV=...   apply it (order: shared, training, production)"
 	@echo "make demo DEMO_ARGS='--fail-gate'   failure paths: --fail-training --fail-gate --reject --fail-deploy; --data DIR; --keep"
@@ -38,9 +40,29 @@ package: setup
 demo: setup package
 	PYTHONPATH=pipeline $(PY) -m rehearsal $(DEMO_ARGS)
 
-# Tests that share the embedded emulator are one xdist group (loadgroup): one worker applies once for all of them.
+# The tests that use the embedded emulator (marker `emulator`, tests/conftest.py) are the longest chain: one
+# emulator, the three envs applied once, the pipeline run several times. They start first, in one pytest process
+# of their own (its output follows the other run's), and everything else runs beside them on pytest-xdist.
+# Both runs must pass; either selecting no test (exit 5) is a failure too.
+PYTEST          := $(PY) -m pytest
+PYTEST_XDIST    := $(PYTEST) -n auto --dist loadgroup
 test: setup package
-	$(PY) -m pytest -n auto --dist loadgroup $(PYTEST_ARGS)
+	@$(PYTEST) -m emulator $(PYTEST_ARGS) >$(BUILD)/test-emulator.log 2>&1 & emulator=$$!; \
+	trap 'kill $$emulator 2>/dev/null' INT TERM; \
+	$(PYTEST_XDIST) -m "not emulator" $(PYTEST_ARGS); others=$$?; \
+	wait $$emulator; emulated=$$?; \
+	echo "----- emulator tests (one process, started first; log: $(BUILD)/test-emulator.log) -----"; \
+	cat $(BUILD)/test-emulator.log; \
+	echo "make test: others exit $$others, emulator tests exit $$emulated"; \
+	[ $$others -eq 0 ] && [ $$emulated -eq 0 ]
+
+# One module's tests (M=kms-bucket) or one env's (M=envs/shared): the tests marked target(...) for it.
+test-module: setup package
+	@[ -n "$(M)" ] || { echo "usage: make test-module M=<module> (or M=envs/<env>)" >&2; exit 2; }
+	$(PYTEST_XDIST) --tf-target $(M) $(PYTEST_ARGS)
+
+test-fast: setup
+	$(PYTEST_XDIST) -m "not plan and not emulator" $(PYTEST_ARGS)
 
 fmt: setup
 	terraform fmt -recursive modules
@@ -55,7 +77,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 checkov: setup
-	$(PY) -m pytest -n auto tests/test_checkov.py
+	$(PYTEST_XDIST) tests/test_checkov.py
 
 access-report: setup package
 	PYTHONPATH=pipeline $(PY) -m tests.access.report --apply
