@@ -18,12 +18,13 @@ for a real operator; `allowed_account_ids` then proves that each root landed in 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,29 @@ STATE_BUCKET = "rehearsal-tfstate-{account}"
 STATE_KEY = "mlops/{env}.tfstate"
 DEPLOYER_ZIP = ROOT / "build" / "deployer.zip"
 SOURCE_OBJECT_KEY = "source/training.zip"
+# The people of account A (README, "The people, and what each may do"): roles the operator creates before
+# applying envs/shared, which attaches each persona's policy to them. They trust A's bootstrap admin role,
+# through which the rehearsal acts as each person.
+PERSONAS = {
+    "data_writers": "ml-data-writer",
+    "source_writers": "ml-source-writer",
+    "approvers": "ml-approver",
+    "observers": "ml-observer",
+}
+
+
+# Terraform's plugin cache (plugin_cache_dir in build/terraform.rc) is not safe for concurrent writers: two
+# inits that fill it at once fail with "failed to create directory ... file exists". Every init here,
+# the rehearsal's and the plan tests', takes this lock; with a warm cache an init takes about a second.
+INIT_LOCK = ROOT / "build" / "terraform-init.lock"
+
+
+@contextlib.contextmanager
+def init_lock() -> Iterator[None]:
+    INIT_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with INIT_LOCK.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 class ApplyFailed(RuntimeError):
@@ -145,6 +169,31 @@ def shared_state(aws: Any) -> dict[str, Any]:
     }
 
 
+def persona_role_arn(aws: Any, persona: str) -> str:
+    """The role of one persona (a key of PERSONAS) in account A."""
+    return f"arn:aws:iam::{aws.accounts['shared']}:role/{PERSONAS[persona]}"
+
+
+def create_persona_roles(aws: Any) -> None:
+    """The persona roles in account A, with no permissions of their own: envs/shared attaches them."""
+    iam = aws.client("iam", "shared")
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": aws.admin_role_arn("shared")},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+    )
+    for name in PERSONAS.values():
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_role(RoleName=name, AssumeRolePolicyDocument=trust, Description="rehearsal persona")
+
+
 def tfvars(aws: Any, env: str, workspace: Workspace) -> dict[str, Any]:
     admin = [aws.admin_role_arn(env)]  # KMS refuses a key policy that locks out the caller
     if env == "shared":
@@ -154,6 +203,7 @@ def tfvars(aws: Any, env: str, workspace: Workspace) -> dict[str, Any]:
             "accounts": dict(aws.accounts),
             "key_administrators": admin,
             "pipeline_source": {"type": "s3", "s3_object_key": SOURCE_OBJECT_KEY},
+            **{persona: [persona_role_arn(aws, persona)] for persona in PERSONAS},
             "force_destroy": True,
             "tags": {"mlops:rehearsal": workspace.name},
         }
@@ -212,7 +262,8 @@ def apply_env(
     variables.write_text(json.dumps(tfvars(aws, env, workspace), indent=2) + "\n")
     environ = terraform_env(aws, env, workspace)
     started = time.monotonic()
-    _run(env, ["init", "-input=false", "-reconfigure", f"-backend-config={backend}"], environ, "init")
+    with init_lock():
+        _run(env, ["init", "-input=false", "-reconfigure", f"-backend-config={backend}"], environ, "init")
     initialised = time.monotonic()
     _run(
         env,
@@ -242,6 +293,7 @@ def apply_all(
             f"{workspace.package_file} is missing: build it with `make package` (scripts/package_lambda.py)"
         )
     create_state_bucket(aws)
+    create_persona_roles(aws)
     states = {"shared": apply_env(aws, "shared", workspace, log)}
     if parallel:
         with ThreadPoolExecutor(max_workers=2) as pool:

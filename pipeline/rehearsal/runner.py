@@ -1,29 +1,24 @@
 """Run the pipeline that Terraform applied, stage by stage, as CodePipeline would.
 
 Everything comes from the emulator: the pipeline definition (GetPipeline in account A: its role, artifact
-store
-and key, and each action's provider, role and configuration), the state machine in B, the deployer function
-and
-its configuration in C. The runner plays only the CodePipeline service (and, for Source, the operator who
-pushes
-the configuration and uploads the data):
+store and key, and each action's provider, role and configuration), the state machine in B, the deployer
+function and its configuration in C. The runner plays the CodePipeline service and, where a person acts, that
+person through their persona role in account A (apply.PERSONAS, whose policies envs/shared attached):
 
-  Source   put the training data under data/train/ and data/validation/ and the configuration zip at the S3
-           source key with plain puts (the bucket's default encryption applies the CMK); then, as the pipeline
-           role, copy the source object into the pipeline's artifact store (SourceOutput).
+  Source   as the data writer, put the training data under data/train/ and data/validation/; as the source
+           writer, put the configuration zip at the S3 source key; both plain puts (the bucket's default
+           encryption applies the CMK). Then, as the pipeline role, copy the source object into the pipeline's
+           artifact store (SourceOutput).
   Train    as the pipeline role, assume the Train action's role (B); read the configuration file named by the
            action's `Input` (InputType FilePath) from the source artifact; StartExecution on its
-           StateMachineArn
-           with a name from ExecutionNamePrefix; poll DescribeExecution; write the output as the
-           TrainingOutput
-           artifact (zip, SSE-KMS with the store's key). Namespace Train: ExecutionArn, StateMachineArn.
-  Approve  open an approval (compat P11) and answer it with PutApprovalResult as A's operator: approved
+           StateMachineArn with a name from ExecutionNamePrefix; poll DescribeExecution; write the output as
+           the TrainingOutput artifact (zip, SSE-KMS with the store's key). Namespace Train: ExecutionArn,
+           StateMachineArn.
+  Approve  open an approval (compat P11) and answer it with PutApprovalResult as the approver: approved
            automatically, rejected (--reject) or as the user answers (--interactive).
-  Deploy   as the pipeline role, assume the Deploy action's role (C); build the CodePipeline job event
-           (job id, accountId, actionConfiguration with variables resolved, inputArtifacts,
-           artifactCredentials
-           of the action role, encryptionKey); run the function's real handler (lambda_runtime) until the
-           job is
+  Deploy   as the pipeline role, assume the Deploy action's role (C); build the CodePipeline job event (job
+           id, accountId, actionConfiguration with variables resolved, inputArtifacts, artifactCredentials of
+           the action role, encryptionKey); run the function's real handler (lambda_runtime) until the job is
            answered with success without a continuation token, or with a failure (each continuation opens a
            new job carrying the token, as CodePipeline does).
   Score    InvokeEndpoint in C with the validation rows (features only); AUC and accuracy (binary labels) or
@@ -51,7 +46,7 @@ from typing import Any
 import numpy as np
 
 from . import compat
-from .apply import DEPLOYER_ZIP, outputs
+from .apply import DEPLOYER_ZIP, outputs, persona_role_arn
 from .lambda_runtime import InvocationError, LambdaRuntime
 from .trainer import TrainingJobFailed, parse_csv
 
@@ -198,6 +193,11 @@ class PipelineRunner:
             action["roleArn"], f"codepipeline-{action['name']}", source=self.pipeline_session()
         )
 
+    def persona_client(self, service: str, persona: str) -> Any:
+        """A client acting as one of the people of account A (apply.PERSONAS), as that person would."""
+        session = self.aws.session_for_role(persona_role_arn(self.aws, persona), persona.replace("_", "-"))
+        return self.aws.client(service, session=session)
+
     def _artifact_key(self, artifact: str) -> str:
         return f"{self.pipeline_name[:20]}/{artifact[:20]}/{_random_key()}"
 
@@ -211,21 +211,23 @@ class PipelineRunner:
         action = self._action("Source", "S3")
         conf = action["configuration"]
         dataset = load_dataset(data_dir)
-        s3 = self.aws.client("s3", "shared")  # the operator of account A: plain puts, no encryption flags
+        admin_s3 = self.aws.client("s3", "shared")  # the operator clears what an earlier run left
+        writer_s3 = self.persona_client("s3", "data_writers")  # plain puts, no encryption flags
         for channel in ("train", "validation"):
             prefix = f"{self.outputs['shared']['artifact_prefixes']['data']}{channel}/"
-            listed = s3.list_objects_v2(Bucket=conf["S3Bucket"], Prefix=prefix).get("Contents", [])
+            listed = admin_s3.list_objects_v2(Bucket=conf["S3Bucket"], Prefix=prefix).get("Contents", [])
             for item in listed:
-                s3.delete_object(Bucket=conf["S3Bucket"], Key=item["Key"])
-            s3.put_object(
+                admin_s3.delete_object(Bucket=conf["S3Bucket"], Key=item["Key"])
+            writer_s3.put_object(
                 Bucket=conf["S3Bucket"],
                 Key=f"{prefix}{channel}.csv",
                 Body=(data_dir / f"{channel}.csv").read_bytes(),
             )
         config_file = self._action("Invoke", "StepFunctions")["configuration"]["Input"]
         source_zip = zip_bytes({config_file: (json.dumps(config, indent=2) + "\n").encode()})
-        put = s3.put_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"], Body=source_zip)
-        head = s3.head_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"])
+        source_s3 = self.persona_client("s3", "source_writers")
+        put = source_s3.put_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"], Body=source_zip)
+        head = admin_s3.head_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"])
         if head.get("SSEKMSKeyId") != self.key_arn:
             raise StageFailed(
                 "Source", f"the source object is not encrypted with the CMK: {head.get('SSEKMSKeyId')}"
@@ -318,7 +320,7 @@ class PipelineRunner:
             summary = f"{status.lower()} interactively"
         else:
             status, summary = "Approved", "approved automatically by the rehearsal"
-        self.aws.client("codepipeline", "shared").put_approval_result(
+        self.persona_client("codepipeline", "approvers").put_approval_result(
             pipelineName=self.pipeline_name,
             stageName=stage,
             actionName=action["name"],

@@ -59,6 +59,32 @@ def test_applies_three_accounts(aws, applied):
         assert arns and all(f":{aws.accounts[env]}:" in a for a in arns), (env, arns)
 
 
+def test_persona_roles_carry_exactly_their_persona_policy(aws):
+    # The operator created the persona roles before applying envs/shared (rehearsal.apply.PERSONAS); the apply
+    # attached one customer managed policy to each, and the rehearsal acts as these roles (Source, Approve).
+    iam = aws.client("iam", "shared")
+    attached = {
+        role: [p["PolicyName"] for p in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]]
+        for role in ("ml-data-writer", "ml-source-writer", "ml-approver", "ml-observer")
+    }
+    assert attached == {
+        "ml-data-writer": ["mlops-data-writer"],
+        "ml-source-writer": ["mlops-source-writer"],
+        "ml-approver": ["mlops-approver"],
+        "ml-observer": ["mlops-observer"],
+    }
+    arn = f"arn:aws:iam::{aws.accounts['shared']}:policy/mlops-approver"
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+    document = json.loads(document) if isinstance(document, str) else document
+    (answer,) = [st for st in document["Statement"] if st["Sid"] == "AnswerTheApproval"]
+    assert answer["Action"] == "codepipeline:PutApprovalResult"
+    assert (
+        answer["Resource"]
+        == f"arn:aws:codepipeline:{aws.region}:{aws.accounts['shared']}:mlops-pipeline/Approve/Approve"
+    )
+
+
 def _resources(state):
     from rehearsal.apply import resources
 
