@@ -5,7 +5,8 @@ Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts
 xdist_group("emulator"): `make test` runs them in one process of their own, started first, beside the
 pytest-xdist run of everything else, so one emulator is started and the envs are applied once, for the
 rehearsal and the access proof alike. `--tf-target modules/<m>` (or just `<m>`; `envs/<e>` for an env)
-keeps only the tests marked `target(...)` with that module or env: its inventories, rules and checks.
+keeps only the tests marked `target(...)` with that module or env: its inventories, rules and checks, and
+any test file kept in its case directory.
 """
 
 import logging
@@ -25,6 +26,7 @@ for path in (TESTS, ROOT / "pipeline"):
         sys.path.insert(0, str(path))
 
 import tfplan  # noqa: E402  (needs tests/ on sys.path)
+from inventory import case_dir, target_path, targets  # noqa: E402
 
 EMULATOR_FIXTURES = {"aws"}
 
@@ -50,10 +52,15 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # A test file kept among a module's cases (inventory.case_dir) is about that module.
+    owners = {case_dir(kind, target): target_path(kind, target) for kind, target in targets()}
     for item in items:
         if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.emulator)
             item.add_marker(pytest.mark.xdist_group("emulator"))
+        for directory, target in owners.items():
+            if directory in item.path.parents:
+                item.add_marker(pytest.mark.target(target))
     wanted = config.getoption("--tf-target")
     if wanted:
         wanted = wanted if "/" in wanted else f"modules/{wanted}"

@@ -63,9 +63,12 @@ def test_checkov_hcl():
 
 
 @pytest.fixture(scope="session")
-def plan_scan():
-    """One checkov run over the plan JSON of every env case (all tests using it share one xdist group)."""
-    paths = {c.id: c.plan_file() for c in ENV_CASES}
+def plan_scan(request):
+    """One checkov run over the plan JSON of every env case this session tests (they share an xdist group)."""
+    selected = {
+        i.callspec.params["case"].id for i in request.session.items if i.originalname == "test_checkov_plan"
+    }
+    paths = {c.id: c.plan_file() for c in ENV_CASES if c.id in selected}
     args = ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", "."]
     return paths, run_checkov([*args, *(a for p in paths.values() for a in ("-f", str(p)))])
 
