@@ -23,6 +23,7 @@ Patches
                            loads the model); UpdateEndpoint (missing) as blue/green with rollback.
   P11 codepipeline-jobs    PutJobSuccessResult, PutJobFailureResult, GetJobDetails, PutApprovalResult
                            (missing), recording each answer and its caller; jobs opened by the runner.
+  AWS service rules moto lacks (feature exclusions, quotas, name limits): service_rules.py, installed last.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+
+from . import service_rules
 
 LOG = logging.getLogger("rehearsal.compat")
 
@@ -79,6 +82,7 @@ def install(emulator: Any) -> None:
     _install_sagemaker_empty_blocks()
     _install_sagemaker_hosting()
     _install_codepipeline_jobs()
+    service_rules.install(_patch)  # after P10: its rules run before P10's UpdateEndpoint
     from moto.core.config import default_user_config
 
     # Documented moto switch (/moto-api/config): run state machines with moto's ASL interpreter.
