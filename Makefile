@@ -32,7 +32,16 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 $(BUILD)/terraform.rc: scripts/terraform-cli-config.sh
 	scripts/terraform-cli-config.sh $@
 
-setup: $(VENV)/.installed $(BUILD)/terraform.rc
+# Terraform's plugin cache (build/plugin-cache, see the CLI config) is not safe for concurrent writers: fill it
+# once here, before the test runs that init in parallel.
+$(BUILD)/plugin-cache/.filled: $(BUILD)/terraform.rc
+	mkdir -p $(BUILD)/plugin-cache/.fill
+	printf 'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws", version = ">= 5.100" }\n  }\n}\n' >$(BUILD)/plugin-cache/.fill/versions.tf
+	terraform -chdir=$(BUILD)/plugin-cache/.fill init -input=false -backend=false >/dev/null
+	rm -rf $(BUILD)/plugin-cache/.fill
+	touch $@
+
+setup: $(VENV)/.installed $(BUILD)/terraform.rc $(BUILD)/plugin-cache/.filled
 
 package: setup
 	$(PY) scripts/package_lambda.py $(BUILD)/deployer.zip
