@@ -10,6 +10,7 @@ each case's test reads its own results from it.
 import json
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -89,9 +90,13 @@ def test_checkov_plan(plan_scan, case):
     assert result["summary"]["parsing_errors"] == 0
 
     def mine(checks):
-        return [c for c in checks if c["file_path"].endswith(paths[case.id].name)]
+        # file_path names the .tf source (plan enrichment); file_abs_path the scanned plan file.
+        return [c for c in checks if Path(c["file_abs_path"]) == paths[case.id]]
 
-    failed = [f"{f['check_id']} {f['resource']} {f['check_name']}" for f in mine(result["failed_checks"])]
+    failed = [
+        f"{f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range']} {f['check_name']}"
+        for f in mine(result["failed_checks"])
+    ]
     assert failed == [], "\n".join(failed)
     assert mine(result["passed_checks"]), f"checkov checked nothing in {paths[case.id]}"
 
