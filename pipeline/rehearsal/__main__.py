@@ -205,7 +205,11 @@ def _summary(aws, runner, counts, result, total) -> None:
     print("\nSummary")
     print("  accounts    " + ", ".join(f"{n} {i}" for n, i in aws.accounts.items()))
     print("  applied     " + ", ".join(f"envs/{e}: {n} resources" for e, n in counts.items()))
-    print(f"  pipeline    {runner.pipeline_name}, execution {result.pipeline_execution_id}")
+    execution = result.pipeline_execution_id or "(not started)"
+    print(f"  pipeline    {runner.pipeline_name}, execution {execution}")
+    if result.trigger:
+        start = result.trigger
+        print(f"  trigger     rule {start['rule']}, started as {start['role'].rsplit('/', 1)[1]}")
     for name, seconds, detail in result.stages:
         print(f"    {name:<8} {seconds:5.1f} s  {detail}")
     if result.training_execution_arn:

@@ -236,7 +236,9 @@ def terraform_env(aws: Any, env: str, workspace: Workspace) -> dict[str, str]:
     return base
 
 
-def _run(env: str, args: list[str], environ: dict[str, str], command: str) -> str:
+def _terraform(
+    env: str, args: list[str], environ: dict[str, str], command: str, ok: tuple[int, ...] = (0,)
+) -> subprocess.CompletedProcess:
     done = subprocess.run(
         [terraform_bin(), f"-chdir={ROOT / 'envs' / env}", *args],
         env=environ,
@@ -244,10 +246,13 @@ def _run(env: str, args: list[str], environ: dict[str, str], command: str) -> st
         text=True,
         check=False,
     )
-    output = done.stdout + done.stderr
-    if done.returncode != 0:
-        raise ApplyFailed(env, command, output)
-    return done.stdout
+    if done.returncode not in ok:
+        raise ApplyFailed(env, command, done.stdout + done.stderr)
+    return done
+
+
+def _run(env: str, args: list[str], environ: dict[str, str], command: str) -> str:
+    return _terraform(env, args, environ, command).stdout
 
 
 def apply_env(
@@ -276,6 +281,38 @@ def apply_env(
     workspace.timings[env] = time.monotonic() - started
     log(f"envs/{env}: init {initialised - started:.1f} s, apply {applied - initialised:.1f} s")
     return state
+
+
+@dataclass
+class Plan:
+    """A `terraform plan` of one env: `changes` is False when the plan is empty (exit code 0)."""
+
+    env: str
+    changes: bool
+    output: str
+    document: dict[str, Any]
+
+    def changed_resources(self) -> list[str]:
+        """`address: actions` of every resource the plan would change (no-op and read excluded)."""
+        return [
+            f"{change['address']}: {'/'.join(change['change']['actions'])}"
+            for change in self.document.get("resource_changes", [])
+            if set(change["change"]["actions"]) - {"no-op", "read"}
+        ]
+
+
+def plan_env(aws: Any, env: str, workspace: Workspace) -> Plan:
+    """`terraform plan -detailed-exitcode` of envs/<env> after `apply_env`: the same backend, data dir and
+    variables, so an empty plan means the applied state and the emulator agree (no perpetual diff)."""
+    variables = workspace.env_dir(env) / "terraform.tfvars.json"
+    plan_file = workspace.env_dir(env) / "second.tfplan"
+    environ = terraform_env(aws, env, workspace)
+    args = ["plan", "-input=false", "-no-color", "-detailed-exitcode", f"-var-file={variables}"]
+    # -detailed-exitcode: 0 no changes, 1 error, 2 changes.
+    done = _terraform(env, [*args, f"-out={plan_file}"], environ, "plan", ok=(0, 2))
+    document = json.loads(_run(env, ["show", "-json", "-no-color", str(plan_file)], environ, "show"))
+    plan_file.unlink()
+    return Plan(env, done.returncode == 2, done.stdout, document)
 
 
 def apply_all(

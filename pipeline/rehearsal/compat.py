@@ -23,6 +23,8 @@ Patches
                            loads the model); UpdateEndpoint (missing) as blue/green with rollback.
   P11 codepipeline-jobs    PutJobSuccessResult, PutJobFailureResult, GetJobDetails, PutApprovalResult
                            (missing), recording each answer and its caller; jobs opened by the runner.
+  P12 s3-eventbridge       GetBucketNotificationConfiguration returns the EventBridgeConfiguration put on
+                           the bucket (moto leaves it out: perpetual diff of aws_s3_bucket_notification).
   AWS service rules moto lacks (feature exclusions, quotas, name limits): service_rules.py, installed last.
 """
 
@@ -82,6 +84,7 @@ def install(emulator: Any) -> None:
     _install_sagemaker_empty_blocks()
     _install_sagemaker_hosting()
     _install_codepipeline_jobs()
+    _install_s3_eventbridge_configuration()
     service_rules.install(_patch)  # after P10: its rules run before P10's UpdateEndpoint
     from moto.core.config import default_user_config
 
@@ -1268,3 +1271,35 @@ def _install_codepipeline_jobs() -> None:
 
     for function in (put_job_success_result, put_job_failure_result, get_job_details, put_approval_result):
         _patch(cp_responses.CodePipelineResponse, function.__name__, function)
+
+
+# ================================================================================ P12 S3 EventBridge setting
+# Gap: moto stores the EventBridgeConfiguration of PutBucketNotificationConfiguration (and sends its own
+# events on it) but GetBucketNotificationConfiguration leaves it out. AWS returns it
+# ("EventBridgeConfiguration: Enables delivery of events to Amazon EventBridge",
+# https://docs.aws.amazon.com/AmazonS3/latest/API/API_NotificationConfiguration.html). The provider reads
+# `eventbridge = false` back after every apply of aws_s3_bucket_notification, so every plan of envs/shared
+# with the S3 source wants "eventbridge: false -> true" (a perpetual diff), and whoever asks the bucket
+# whether it sends events to EventBridge (the runner, playing S3) is told it does not.
+# See it: Emulator(compat=False); put_bucket_notification_configuration(NotificationConfiguration=
+# {"EventBridgeConfiguration": {}}); get_bucket_notification_configuration -> no EventBridgeConfiguration.
+# Fix: add the stored setting to the answer; everything else is moto's own answer.
+def _install_s3_eventbridge_configuration() -> None:
+    from moto.core.responses import ActionResult
+    from moto.s3 import responses as s3_responses
+
+    original = s3_responses.S3Response.get_bucket_notification
+
+    def get_bucket_notification(self: Any) -> Any:
+        configuration = self.backend.get_bucket_notification_configuration(self.bucket_name)
+        if configuration is None or configuration.event_bridge is None:
+            return original(self)
+        serialized = self.serialized
+
+        def with_event_bridge(answer: Any) -> Any:
+            return serialized(ActionResult({**answer.result, "EventBridgeConfiguration": {}}))
+
+        self.serialized = with_event_bridge  # this request's serializer only: moto builds the rest
+        return original(self)
+
+    _patch(s3_responses.S3Response, "get_bucket_notification", get_bucket_notification)

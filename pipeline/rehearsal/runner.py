@@ -1,35 +1,49 @@
-"""Run the pipeline that Terraform applied, stage by stage, as CodePipeline would.
+"""Run the pipeline that Terraform applied, as S3, EventBridge and CodePipeline would.
 
 Everything comes from the emulator: the pipeline definition (GetPipeline in account A: its role, artifact
-store and key, and each action's provider, role and configuration), the state machine in B, the deployer
-function and its configuration in C. The runner plays the CodePipeline service and, where a person acts, that
-person through their persona role in account A (apply.PERSONAS, whose policies envs/shared attached):
+store and key, its stages and each action's type, role and configuration), the EventBridge rules and targets
+of A, the state machine in B, the deployer function and its configuration in C. The runner plays S3's
+EventBridge integration, EventBridge and the CodePipeline service, and, where a person acts, that person
+through their persona role in account A (apply.PERSONAS, whose policies envs/shared attached):
 
-  Source   as the data writer, put the training data under data/train/ and data/validation/; as the source
-           writer, put the configuration zip at the S3 source key; both plain puts (the bucket's default
-           encryption applies the CMK). Then, as the pipeline role, copy the source object into the pipeline's
-           artifact store (SourceOutput).
-  Train    as the pipeline role, assume the Train action's role (B); read the configuration file named by the
-           action's `Input` (InputType FilePath) from the source artifact; StartExecution on its
-           StateMachineArn with a name from ExecutionNamePrefix; poll DescribeExecution; write the output as
-           the TrainingOutput artifact (zip, SSE-KMS with the store's key). Namespace Train: ExecutionArn,
-           StateMachineArn.
-  Approve  open an approval (compat P11) and answer it with PutApprovalResult as the approver: approved
-           automatically, rejected (--reject) or as the user answers (--interactive).
-  Deploy   as the pipeline role, assume the Deploy action's role (C); build the CodePipeline job event (job
-           id, accountId, actionConfiguration with variables resolved, inputArtifacts, artifactCredentials of
-           the action role, encryptionKey); run the function's real handler (lambda_runtime) until the job is
-           answered with success without a continuation token, or with a failure (each continuation opens a
-           new job carrying the token, as CodePipeline does).
-  Score    InvokeEndpoint in C with the validation rows (features only); AUC and accuracy (binary labels) or
-           RMSE.
+  Trigger  as the data writer, put the training data under data/train/ and data/validation/; as the source
+           writer, put the configuration zip at the S3 source key; plain puts (the bucket's default
+           encryption applies the CMK). Each put yields the "Object Created" event S3 sends to EventBridge
+           (only when the bucket has EventBridgeConfiguration). Every ENABLED rule of A's default bus
+           (ListRules, DescribeRule) is matched against each event with its event pattern; a matching
+           rule's CodePipeline target (ListTargetsByRule) is started with StartPipelineExecution as the
+           target's RoleArn, assumed as events.amazonaws.com for that rule (its trust policy decides, with
+           aws:SourceAccount and aws:SourceArn of the rule). The data must start nothing and the source
+           object this pipeline exactly once; its execution id is the run's.
+  Then the stages of the definition, in order, each action by its actionTypeId (an action type the
+  rehearsal cannot run fails the stage and names it):
+  Source/S3             as the pipeline role (assumed as codepipeline.amazonaws.com for the pipeline), copy
+                        the object version that started the execution into the artifact store.
+  Invoke/StepFunctions  as the pipeline role, assume the action's role (B); read the configuration file named
+                        by the action's `Input` (InputType FilePath) from the input artifact; StartExecution
+                        on its StateMachineArn with a name from ExecutionNamePrefix; poll DescribeExecution;
+                        write the output as the output artifact (zip, SSE-KMS with the store's key); the
+                        namespace gets ExecutionArn and StateMachineArn.
+  Approval/Manual       open an approval (compat P11); publish CodePipeline's approval notification to the
+                        NotificationArn topic as the pipeline role; answer with PutApprovalResult as the
+                        approver: approved automatically, rejected (--reject) or as the user answers
+                        (--interactive).
+  Invoke/Lambda         as the pipeline role, assume the action's role (C); build the CodePipeline job event
+                        (job id, accountId, actionConfiguration with variables resolved, inputArtifacts,
+                        artifactCredentials of the action role, encryptionKey); run the function's real
+                        handler (lambda_runtime) until the job is answered with success without a
+                        continuation token, or with a failure (each continuation opens a new job carrying
+                        the token, as CodePipeline does).
+  Score    the rehearsal's own check after the pipeline: InvokeEndpoint in C with the validation rows
+           (features only); AUC and accuracy (binary labels) or RMSE.
 
-A stage that fails raises StageFailed(stage, reason): the runner stops there, as the pipeline does.
+A step that fails raises StageFailed(stage, reason): the runner stops there, as the pipeline does.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
 import io
 import json
 import math
@@ -43,6 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import botocore.exceptions
 import numpy as np
 
 from . import compat
@@ -57,6 +72,9 @@ POLL_SECONDS = 0.25
 CONTINUATION_SECONDS = 0.25  # CodePipeline waits longer between continuations; the emulator needs no more
 MAX_INVOCATIONS = 60
 TRAIN_TIMEOUT_SECONDS = 900
+APPROVAL_TIMEOUT_MINUTES = 7 * 24 * 60  # a manual approval's default timeout
+CODEPIPELINE_SERVICE = "codepipeline.amazonaws.com"
+EVENTS_SERVICE = "events.amazonaws.com"
 
 
 class StageFailed(Exception):
@@ -71,12 +89,14 @@ class DataError(ValueError):
 
 @dataclass
 class RunResult:
-    pipeline_execution_id: str
+    pipeline_execution_id: str | None = None  # StartPipelineExecution's, once the rule started it
+    trigger: dict[str, Any] | None = None  # the rule, target, role and execution of the start
     stages: list[tuple[str, float, str]] = field(default_factory=list)
     training_execution_arn: str | None = None
     training_output: dict[str, Any] | None = None
     deployment: dict[str, Any] | None = None
     score: dict[str, Any] | None = None
+    approval_notification: dict[str, Any] | None = None  # topic, message id and message published
     failed: StageFailed | None = None
 
     @property
@@ -144,6 +164,17 @@ def _random_key(length: int = 7) -> str:
     return "".join(random.choices(string.ascii_letters + string.digits, k=length))
 
 
+def _matches(pattern: str, event: dict[str, Any]) -> bool:
+    """Does an EventBridge event pattern (the rule's JSON) match `event`? moto's matcher, AWS's rules."""
+    from moto.events.models import EventPattern, EventPatternParser
+
+    return EventPattern(pattern, EventPatternParser(pattern).parse()).matches_event(event)
+
+
+def _object_of(event: dict[str, Any]) -> str:
+    return f"s3://{event['detail']['bucket']['name']}/{event['detail']['object']['key']}"
+
+
 # ----------------------------------------------------------------------------------------------- runner
 class PipelineRunner:
     """Runs executions of the applied pipeline; one instance per applied emulator."""
@@ -166,26 +197,38 @@ class PipelineRunner:
         self.account_a = aws.accounts["shared"]
         answer = aws.client("codepipeline", "shared").get_pipeline(name=self.pipeline_name)
         self.pipeline = answer["pipeline"]
-        self.actions = {
-            stage["name"]: stage["actions"][0] for stage in self.pipeline["stages"] if stage.get("actions")
-        }
+        self.pipeline_arn = answer["metadata"]["pipelineArn"]
         self.store = self.pipeline["artifactStore"]
         self.bucket = self.store["location"]
         self.key_arn = self.store["encryptionKey"]["id"]
+        # What the rehearsal runs, by actionTypeId (category, provider): the action types this product uses.
+        self.action_types: dict[tuple[str, str], Callable[[str, dict[str, Any], dict[str, Any]], str]] = {
+            ("Source", "S3"): self.source_s3,
+            ("Invoke", "StepFunctions"): self.invoke_step_functions,
+            ("Approval", "Manual"): self.approve_manual,
+            ("Invoke", "Lambda"): self.invoke_lambda,
+        }
 
     # ------------------------------------------------------------------------------------------ helpers
     def _action(self, category: str, provider: str) -> dict[str, Any]:
-        for action in self.actions.values():
-            kind = action["actionTypeId"]
-            if kind["category"] == category and kind["provider"] == provider:
-                return action
+        for stage in self.pipeline["stages"]:
+            for action in stage["actions"]:
+                kind = action["actionTypeId"]
+                if kind["category"] == category and kind["provider"] == provider:
+                    return action
         raise StageFailed(
             "Definition", f"pipeline {self.pipeline_name} has no {category} action of provider {provider}"
         )
 
+    def service_session(self, role_arn: str, service: str, source_arn: str) -> Any:
+        """`role_arn` assumed for the AWS service `service` acting for the resource `source_arn` of account A.
+        moto evaluates no trust policy (DESIGN.md, the emulator): until the rehearsal's authorizer does, this
+        does not prove that the role's trust lets `service` in for `source_arn`."""
+        return self.aws.session_for_role(role_arn, service.split(".")[0])
+
     def pipeline_session(self) -> Any:
-        """The pipeline's service role (CodePipeline assumes it)."""
-        return self.aws.session_for_role(self.pipeline["roleArn"], "codepipeline")
+        """The pipeline's service role, as CodePipeline assumes it for this pipeline."""
+        return self.service_session(self.pipeline["roleArn"], CODEPIPELINE_SERVICE, self.pipeline_arn)
 
     def action_session(self, action: dict[str, Any]) -> Any:
         """The action's role, assumed from the pipeline role (cross-account, as CodePipeline does)."""
@@ -206,49 +249,166 @@ class PipelineRunner:
             Bucket=self.bucket, Key=key, Body=body, ServerSideEncryption="aws:kms", SSEKMSKeyId=self.key_arn
         )
 
-    # ------------------------------------------------------------------------------------------- stages
-    def source(self, config: dict[str, Any], data_dir: Path, run: dict[str, Any]) -> str:
-        action = self._action("Source", "S3")
-        conf = action["configuration"]
-        dataset = load_dataset(data_dir)
+    # ---------------------------------------------------------------------------------- before the run
+    def put_object(self, persona: str, bucket: str, key: str, body: bytes) -> dict[str, Any] | None:
+        """A plain PutObject as `persona` (the bucket's default encryption applies the CMK); returns the
+        event S3 sends to EventBridge for it, or None when the bucket does not send its events there."""
+        put = self.persona_client("s3", persona).put_object(Bucket=bucket, Key=key, Body=body)
+        return self.object_created_event(bucket, key, len(body), put)
+
+    def object_created_event(
+        self, bucket: str, key: str, size: int, put: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """What S3 sends to EventBridge's default bus of the bucket owner's account for a PutObject, in
+        S3's event structure (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html); S3
+        sends it only when the bucket's notification configuration has EventBridgeConfiguration
+        (https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html; compat P12)."""
+        admin_s3 = self.aws.client("s3", "shared")  # S3 reading its own bucket's setting
+        if "EventBridgeConfiguration" not in admin_s3.get_bucket_notification_configuration(Bucket=bucket):
+            return None
+        return {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": "Object Created",
+            "source": "aws.s3",
+            "account": self.account_a,
+            "time": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": self.aws.region,
+            "resources": [f"arn:aws:s3:::{bucket}"],
+            "detail": {
+                "version": "0",
+                "bucket": {"name": bucket},
+                "object": {
+                    "key": key,
+                    "size": size,
+                    "etag": put["ETag"].strip('"'),
+                    "version-id": put["VersionId"],
+                    # Orders the events of one key; S3 documents no other meaning.
+                    "sequencer": f"{time.time_ns():018X}",
+                },
+                "request-id": put["ResponseMetadata"]["RequestId"],
+                "requester": self.account_a,
+                "source-ip-address": "127.0.0.1",
+                "reason": "PutObject",
+            },
+        }
+
+    def commit(self, config: dict[str, Any], data_dir: Path, run: dict[str, Any]) -> list[dict[str, Any]]:
+        """What the people do that a pipeline execution then picks up: as the data writer, replace the
+        training data under data/train/ and data/validation/; as the source writer, put the configuration zip
+        at the S3 source key. Returns the S3 events of these puts, the source object's last."""
+        conf = self._action("Source", "S3")["configuration"]
+        run["dataset"] = load_dataset(data_dir)
         admin_s3 = self.aws.client("s3", "shared")  # the operator clears what an earlier run left
-        writer_s3 = self.persona_client("s3", "data_writers")  # plain puts, no encryption flags
+        events = []
         for channel in ("train", "validation"):
             prefix = f"{self.outputs['shared']['artifact_prefixes']['data']}{channel}/"
             listed = admin_s3.list_objects_v2(Bucket=conf["S3Bucket"], Prefix=prefix).get("Contents", [])
             for item in listed:
                 admin_s3.delete_object(Bucket=conf["S3Bucket"], Key=item["Key"])
-            writer_s3.put_object(
-                Bucket=conf["S3Bucket"],
-                Key=f"{prefix}{channel}.csv",
-                Body=(data_dir / f"{channel}.csv").read_bytes(),
-            )
+            body = (data_dir / f"{channel}.csv").read_bytes()
+            events.append(self.put_object("data_writers", conf["S3Bucket"], f"{prefix}{channel}.csv", body))
         config_file = self._action("Invoke", "StepFunctions")["configuration"]["Input"]
         source_zip = zip_bytes({config_file: (json.dumps(config, indent=2) + "\n").encode()})
-        source_s3 = self.persona_client("s3", "source_writers")
-        put = source_s3.put_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"], Body=source_zip)
+        source_event = self.put_object("source_writers", conf["S3Bucket"], conf["S3ObjectKey"], source_zip)
         head = admin_s3.head_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"])
         if head.get("SSEKMSKeyId") != self.key_arn:
             raise StageFailed(
-                "Source", f"the source object is not encrypted with the CMK: {head.get('SSEKMSKeyId')}"
+                "Trigger", f"the source object is not encrypted with the CMK: {head.get('SSEKMSKeyId')}"
             )
-        # CodePipeline's S3 source action, as the pipeline role: read that version, store it as SourceOutput.
-        pipeline_s3 = self.aws.client("s3", session=self.pipeline_session())
-        body = pipeline_s3.get_object(
-            Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"], VersionId=put["VersionId"]
-        )["Body"].read()
-        key = self._artifact_key(action["outputArtifacts"][0]["name"])
-        self._put_artifact(pipeline_s3, key, body)
-        run["artifacts"]["SourceOutput"] = key
-        rows = {n: a.shape[0] for n, a in dataset.items()}
-        run["dataset"] = dataset
+        if source_event is None:
+            raise StageFailed(
+                "Trigger",
+                f"bucket {conf['S3Bucket']} does not send its events to EventBridge "
+                "(no EventBridgeConfiguration): nothing starts the pipeline",
+            )
+        return [*(e for e in events if e), source_event]
+
+    def trigger(self, event: dict[str, Any]) -> list[dict[str, Any]]:
+        """EventBridge in account A: every ENABLED rule of the default bus whose event pattern matches `event`
+        (moto's matcher, which implements https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html)
+        delivers it to its targets. A pipeline target is started with StartPipelineExecution as the target's
+        RoleArn, which EventBridge assumes for the rule
+        (https://docs.aws.amazon.com/codepipeline/latest/userguide/create-cloudtrail-S3-source-cfn.html).
+        Other targets are moto's (it delivers S3's events to SQS, logs and buses itself). Returns one
+        {rule, target, role, execution} per pipeline started; [] when no rule matched."""
+        events = self.aws.client("events", "shared")  # EventBridge reading its own rules
+        started = []
+        for page in events.get_paginator("list_rules").paginate(EventBusName="default"):
+            for listed in page["Rules"]:
+                rule = events.describe_rule(Name=listed["Name"], EventBusName="default")
+                pattern = rule.get("EventPattern")
+                if rule.get("State") != "ENABLED" or not pattern or not _matches(pattern, event):
+                    continue
+                targets = events.list_targets_by_rule(Rule=rule["Name"], EventBusName="default")["Targets"]
+                for target in targets:
+                    if target["Arn"].split(":")[2] != "codepipeline":
+                        continue
+                    if not target.get("RoleArn"):
+                        raise StageFailed(
+                            "Trigger", f"rule {rule['Name']}: target {target['Id']} has no RoleArn"
+                        )
+                    session = self.service_session(target["RoleArn"], EVENTS_SERVICE, rule["Arn"])
+                    pipeline = target["Arn"].split(":", 5)[5]
+                    execution = self.aws.client("codepipeline", session=session).start_pipeline_execution(
+                        name=pipeline
+                    )["pipelineExecutionId"]
+                    started.append(
+                        {
+                            "rule": rule["Name"],
+                            "target": target["Arn"],
+                            "role": target["RoleArn"],
+                            "execution": execution,
+                        }
+                    )
+        return started
+
+    def start(self, events: list[dict[str, Any]], run: dict[str, Any]) -> str:
+        """Deliver the events of `commit` in order; this pipeline must start exactly once, on the last (the
+        source object's)."""
+        *others, source_event = events
+        for event in others:
+            if any(s["target"] == self.pipeline_arn for s in self.trigger(event)):
+                raise StageFailed("Trigger", f"{_object_of(event)} started pipeline {self.pipeline_name}")
+        started = [s for s in self.trigger(source_event) if s["target"] == self.pipeline_arn]
+        if not started:
+            raise StageFailed(
+                "Trigger",
+                f"no enabled rule of account A's default event bus matches the Object Created event of "
+                f"{_object_of(source_event)}: pipeline {self.pipeline_name} did not start",
+            )
+        if len(started) > 1:
+            raise StageFailed("Trigger", f"{_object_of(source_event)} started {len(started)} executions")
+        (start,) = started
+        run["source_event"] = source_event
+        run["result"].trigger = start
+        run["result"].pipeline_execution_id = start["execution"]
         return (
-            f"s3://{conf['S3Bucket']}/{conf['S3ObjectKey']} (version {put['VersionId'][:8]}), "
+            f"{_object_of(source_event)} matched rule {start['rule']}: execution {start['execution']} "
+            f"started as {start['role'].rsplit('/', 1)[1]}"
+        )
+
+    # ------------------------------------------------------------------------------------------ actions
+    def source_s3(self, stage: str, action: dict[str, Any], run: dict[str, Any]) -> str:
+        """CodePipeline's S3 source action, as the pipeline role: read the object version that started the
+        execution and store it as the output artifact."""
+        conf = action["configuration"]
+        version = run["source_event"]["detail"]["object"]["version-id"]
+        pipeline_s3 = self.aws.client("s3", session=self.pipeline_session())
+        got = pipeline_s3.get_object(Bucket=conf["S3Bucket"], Key=conf["S3ObjectKey"], VersionId=version)
+        key = self._artifact_key(action["outputArtifacts"][0]["name"])
+        self._put_artifact(pipeline_s3, key, got["Body"].read())
+        run["artifacts"][action["outputArtifacts"][0]["name"]] = key
+        if action.get("namespace"):  # the S3 source action's variables
+            run["variables"][action["namespace"]] = {"VersionId": version, "ETag": got["ETag"].strip('"')}
+        rows = {n: a.shape[0] for n, a in run["dataset"].items()}
+        return (
+            f"s3://{conf['S3Bucket']}/{conf['S3ObjectKey']} (version {version[:8]}), "
             f"data {rows['train']} train / {rows['validation']} validation rows"
         )
 
-    def train(self, run: dict[str, Any]) -> str:
-        action = self._action("Invoke", "StepFunctions")
+    def invoke_step_functions(self, stage: str, action: dict[str, Any], run: dict[str, Any]) -> str:
+        """The Step Functions invoke action, as the action's role (B)."""
         conf = action["configuration"]
         session = self.action_session(action)
         s3 = self.aws.client("s3", session=session)
@@ -260,7 +420,7 @@ class PipelineRunner:
             try:
                 execution_input = archive.read(conf["Input"]).decode()
             except KeyError:
-                raise StageFailed("Train", f"the source artifact has no file {conf['Input']}") from None
+                raise StageFailed(stage, f"the source artifact has no file {conf['Input']}") from None
         else:
             execution_input = conf.get("Input", "{}")
         sfn = self.aws.client("stepfunctions", session=session)
@@ -269,10 +429,11 @@ class PipelineRunner:
         execution_arn = sfn.start_execution(
             stateMachineArn=conf["StateMachineArn"], name=name, input=execution_input
         )["executionArn"]
-        run["variables"]["Train"] = {
-            "ExecutionArn": execution_arn,
-            "StateMachineArn": conf["StateMachineArn"],
-        }
+        if action.get("namespace"):  # the action's output variables
+            run["variables"][action["namespace"]] = {
+                "ExecutionArn": execution_arn,
+                "StateMachineArn": conf["StateMachineArn"],
+            }
         run["result"].training_execution_arn = execution_arn
         self.log(f"           execution {execution_arn}")
         deadline = time.monotonic() + TRAIN_TIMEOUT_SECONDS
@@ -282,14 +443,12 @@ class PipelineRunner:
                 break
             if time.monotonic() > deadline:
                 sfn.stop_execution(executionArn=execution_arn, cause="rehearsal timeout")
-                raise StageFailed("Train", f"execution {name} did not finish in {TRAIN_TIMEOUT_SECONDS} s")
+                raise StageFailed(stage, f"execution {name} did not finish in {TRAIN_TIMEOUT_SECONDS} s")
             time.sleep(POLL_SECONDS)
         if described["status"] != "SUCCEEDED":
             error = described.get("error") or described["status"]
             cause = described.get("cause") or ""
-            raise StageFailed(
-                "Train", f"execution {name} {described['status']}: {error}: {cause}".rstrip(": ")
-            )
+            raise StageFailed(stage, f"execution {name} {described['status']}: {error}: {cause}".rstrip(": "))
         output = json.loads(described.get("output") or "{}")
         run["result"].training_output = output
         key = self._artifact_key(action["outputArtifacts"][0]["name"])
@@ -302,20 +461,20 @@ class PipelineRunner:
             f"(threshold {gate.get('threshold')})"
         )
 
-    def approve(self, run: dict[str, Any], mode: str, ask: Callable[[str], str] = input) -> str:
-        stage = next(
-            s["name"]
-            for s in self.pipeline["stages"]
-            if s["actions"][0]["actionTypeId"]["category"] == "Approval"
-        )
-        action = self.actions[stage]
+    def approve_manual(self, stage: str, action: dict[str, Any], run: dict[str, Any]) -> str:
+        """The manual approval: open it (compat P11), notify its topic, and answer it with
+        PutApprovalResult as the approver: approved automatically, rejected (--reject) or as the user
+        answers (--interactive)."""
         token = compat.open_approval(self.account_a, self.pipeline_name, stage, action["name"])
         custom = self._resolve(action["configuration"].get("CustomData", ""), run)
+        if action["configuration"].get("NotificationArn"):
+            self.notify_approval(stage, action, token, custom, run)
+        mode = run["approval"]
         if mode == "reject":
             status, summary = "Rejected", "rejected by the rehearsal (--reject)"
         elif mode == "interactive":
             self.log(f"           {custom}")
-            answer = ask("           approve this model for production? [y/N] ").strip().lower()
+            answer = run["ask"]("           approve this model for production? [y/N] ").strip().lower()
             status = "Approved" if answer in ("y", "yes") else "Rejected"
             summary = f"{status.lower()} interactively"
         else:
@@ -328,8 +487,51 @@ class PipelineRunner:
             token=token,
         )
         if status != "Approved":
-            raise StageFailed("Approve", f"the model was rejected by the reviewer ({summary})")
+            raise StageFailed(stage, f"the model was rejected by the reviewer ({summary})")
         return summary
+
+    def notify_approval(
+        self, stage: str, action: dict[str, Any], token: str, custom: str, run: dict[str, Any]
+    ) -> None:
+        """Publish to the action's NotificationArn what CodePipeline publishes when a manual approval
+        starts (https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-json-format.html), as the
+        pipeline's service role (CodePipeline publishes with it: the topic policy and the topic's key decide).
+        The action expires after timeoutInMinutes, seven days by default
+        (https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals.html)."""
+        region = self.aws.region
+        console = (
+            f"https://console.aws.amazon.com/codepipeline/home?region={region}#/view/{self.pipeline_name}"
+        )
+        expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
+            minutes=int(action.get("timeoutInMinutes") or APPROVAL_TIMEOUT_MINUTES)
+        )
+        message = {
+            "region": region,
+            "consoleLink": console,
+            "approval": {
+                "pipelineName": self.pipeline_name,
+                "stageName": stage,
+                "actionName": action["name"],
+                "token": token,
+                "expires": expires.strftime("%Y-%m-%dT%H:%MZ"),
+                "externalEntityLink": self._resolve(
+                    action["configuration"].get("ExternalEntityLink", ""), run
+                ),
+                "approvalReviewLink": f"{console}/{stage}/{action['name']}/approve/{token}",
+                "customData": custom,
+            },
+        }
+        topic = action["configuration"]["NotificationArn"]
+        sns = self.aws.client("sns", session=self.pipeline_session())
+        try:
+            published = sns.publish(TopicArn=topic, Message=json.dumps(message))
+        except botocore.exceptions.ClientError as error:
+            raise StageFailed(stage, f"the approval notification to {topic} was refused: {error}") from None
+        run["result"].approval_notification = {
+            "topic": topic,
+            "message_id": published["MessageId"],
+            "message": message,
+        }
 
     def _resolve(self, text: str, run: dict[str, Any]) -> str:
         text = text.replace("#{codepipeline.PipelineExecutionId}", run["result"].pipeline_execution_id)
@@ -338,8 +540,10 @@ class PipelineRunner:
                 text = text.replace(f"#{{{namespace}.{name}}}", value)
         return text
 
-    def deploy(self, run: dict[str, Any]) -> str:
-        action = self._action("Invoke", "Lambda")
+    def invoke_lambda(self, stage: str, action: dict[str, Any], run: dict[str, Any]) -> str:
+        """The Lambda invoke action: the function's real handler, with the job CodePipeline would send."""
+        if run["before_deploy"]:
+            run["before_deploy"](run)
         conf = action["configuration"]
         session = self.action_session(action)
         creds = session.get_credentials().get_frozen_credentials()
@@ -385,32 +589,33 @@ class PipelineRunner:
             except InvocationError as error:
                 if compat.JOBS[job_id]["status"] == "InProgress":
                     raise StageFailed(
-                        "Deploy",
+                        stage,
                         f"the deployer raised {error} without answering job {job_id} "
                         "(CodePipeline would time the job out)",
                     ) from None
             job = compat.JOBS[job_id]
             answer = job["answer"]
             if answer is None:
-                raise StageFailed("Deploy", f"the deployer returned without answering job {job_id}")
+                raise StageFailed(stage, f"the deployer returned without answering job {job_id}")
             callback = self.outputs["shared"]["callback_role_arn"]
             if answer.get("caller") != callback:
                 raise StageFailed(
-                    "Deploy", f"job {job_id} was answered by {answer.get('caller')}, not {callback}"
+                    stage, f"job {job_id} was answered by {answer.get('caller')}, not {callback}"
                 )
             if answer["result"] == "failure":
                 details = answer["failureDetails"]
-                raise StageFailed("Deploy", f"{details['type']}: {details['message']}")
+                raise StageFailed(stage, f"{details['type']}: {details['message']}")
             summary = (answer.get("executionDetails") or {}).get("summary", "")
             token = answer.get("continuationToken")
             if not token:
                 variables = answer.get("outputVariables") or {}
-                run["variables"]["Deploy"] = variables
+                if action.get("namespace"):
+                    run["variables"][action["namespace"]] = variables
                 run["result"].deployment = dict(variables, invocations=invocation, summary=summary)
                 return f"{summary} ({invocation} invocations)"
             self.log(f"           invocation {invocation}: {summary}")
             time.sleep(CONTINUATION_SECONDS)
-        raise StageFailed("Deploy", f"still deploying after {MAX_INVOCATIONS} invocations")
+        raise StageFailed(stage, f"still deploying after {MAX_INVOCATIONS} invocations")
 
     def score(self, run: dict[str, Any]) -> str:
         endpoint = self.outputs["production"]["endpoint_name"]
@@ -441,6 +646,23 @@ class PipelineRunner:
         return f"{endpoint} ({config['EndpointConfigName']}): {text} on {len(labels)} validation rows"
 
     # --------------------------------------------------------------------------------------------- run
+    def run_stage(self, stage: dict[str, Any], run: dict[str, Any]) -> str:
+        """The actions of one stage of the definition in runOrder, each by its actionTypeId."""
+        details = []
+        for action in sorted(stage["actions"], key=lambda a: int(a.get("runOrder", 1))):
+            kind = action["actionTypeId"]
+            handler = self.action_types.get((kind["category"], kind["provider"]))
+            if handler is None or kind["owner"] != "AWS":
+                known = ", ".join(f"{c}/{p}" for c, p in self.action_types)
+                raise StageFailed(
+                    stage["name"],
+                    f"action {action['name']} has action type {kind['category']}/{kind['owner']}/"
+                    f"{kind['provider']} (version {kind['version']}), which the rehearsal cannot run "
+                    f"(it runs the AWS-owned {known})",
+                )
+            details.append(handler(stage["name"], action, run))
+        return "; ".join(details)
+
     def run(
         self,
         config: dict[str, Any],
@@ -450,31 +672,40 @@ class PipelineRunner:
         before_deploy: Callable[[dict[str, Any]], None] | None = None,
         score: bool = True,
     ) -> RunResult:
-        result = RunResult(pipeline_execution_id=str(uuid.uuid4()))
-        run: dict[str, Any] = {"result": result, "artifacts": {}, "variables": {}}
-        self.log(f"pipeline {self.pipeline_name}: execution {result.pipeline_execution_id}")
-        stages: list[tuple[str, Callable[[], str]]] = [
-            ("Source", lambda: self.source(config, Path(data_dir), run)),
-            ("Train", lambda: self.train(run)),
-            ("Approve", lambda: self.approve(run, approval, ask)),
-            ("Deploy", lambda: (before_deploy and before_deploy(run)) or self.deploy(run)),
+        """Commit the data and the source, let EventBridge start the pipeline, then run the stages of the
+        applied definition; Score (the rehearsal's own check, not a pipeline stage) last."""
+        result = RunResult()
+        run: dict[str, Any] = {
+            "result": result,
+            "artifacts": {},
+            "variables": {},
+            "approval": approval,
+            "ask": ask,
+            "before_deploy": before_deploy,
+        }
+        self.log(f"pipeline {self.pipeline_name}")
+        steps: list[tuple[str, Callable[[], str], bool]] = [
+            ("Trigger", lambda: self.start(self.commit(config, Path(data_dir), run), run), False)
         ]
+        steps += [(s["name"], lambda s=s: self.run_stage(s, run), True) for s in self.pipeline["stages"]]
         if score:
-            stages.append(("Score", lambda: self.score(run)))
-        for name, stage in stages:
+            steps.append(("Score", lambda: self.score(run), True))
+        for name, step, recorded in steps:
             self.log(f"  {name:<8} ...")
             started = time.monotonic()
             try:
-                detail = stage()
+                detail = step()
             except StageFailed as failure:
                 result.failed = failure
             except DataError as error:
                 result.failed = StageFailed(name, str(error))
             elapsed = time.monotonic() - started
             if result.failed is not None:
-                result.stages.append((name, elapsed, f"FAILED: {result.failed.reason}"))
+                if recorded:
+                    result.stages.append((name, elapsed, f"FAILED: {result.failed.reason}"))
                 self.log(f"  {name:<8} FAILED after {elapsed:.1f} s: {result.failed.reason}")
                 break
-            result.stages.append((name, elapsed, detail))
+            if recorded:
+                result.stages.append((name, elapsed, detail))
             self.log(f"  {name:<8} ok {elapsed:5.1f} s  {detail}")
         return result

@@ -1,0 +1,193 @@
+"""The pipeline's own trigger and definition, and a second plan of every env after the rehearsal.
+
+The source writer's put is the S3 "Object Created" event that the applied EventBridge rule matches and whose
+target starts the pipeline as the events role; the runner then follows the applied definition (GetPipeline),
+publishes the approval notification to the applied topic, and a second `terraform plan` of each env shows no
+changes. Emulator tests (group "emulator"): they share the session's applied envs with test_e2e.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from conftest import DATA
+from rehearsal import apply as tf
+from rehearsal import compat
+from rehearsal.runner import DEFAULT_CONFIG, PipelineRunner
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("emulator")]
+
+
+@pytest.fixture(scope="module")
+def runner(aws, applied):
+    return PipelineRunner(aws, applied["states"], log=lambda _m: None, work_dir=applied["workspace"].dir)
+
+
+def executions(aws, runner) -> set[str]:
+    listed = aws.client("codepipeline", "shared").list_pipeline_executions(pipelineName=runner.pipeline_name)
+    return {e["pipelineExecutionId"] for e in listed["pipelineExecutionSummaries"]}
+
+
+@pytest.fixture(scope="module")
+def rejected(aws, runner):
+    """One execution up to Approve (rejected there: no deployment), with an SQS queue of account A
+    subscribed to the approval topic for the time of the run, so the published notification can be read."""
+    topic = runner.outputs["shared"]["approval_topic_arn"]
+    sqs, sns = aws.client("sqs", "shared"), aws.client("sns", "shared")
+    queue_url = sqs.create_queue(QueueName="rehearsal-approval-notifications")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    before = executions(aws, runner)
+    try:
+        result = runner.run(json.loads(DEFAULT_CONFIG.read_text()), approval="reject", score=False)
+        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    finally:
+        sns.unsubscribe(SubscriptionArn=subscription)
+        sqs.delete_queue(QueueUrl=queue_url)
+    return {"result": result, "before": before, "received": received, "topic": topic}
+
+
+# ------------------------------------------------------------------------------------------------ P12
+def test_bucket_reports_its_eventbridge_setting(aws):
+    s3 = aws.client("s3", "shared")
+    bucket = f"p12-eventbridge-{aws.accounts['shared']}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": aws.region})
+    try:
+        assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+        s3.put_bucket_notification_configuration(
+            Bucket=bucket, NotificationConfiguration={"EventBridgeConfiguration": {}}
+        )
+        assert s3.get_bucket_notification_configuration(Bucket=bucket)["EventBridgeConfiguration"] == {}
+        s3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={})
+        assert "EventBridgeConfiguration" not in s3.get_bucket_notification_configuration(Bucket=bucket)
+    finally:
+        s3.delete_bucket(Bucket=bucket)
+
+
+# -------------------------------------------------------------------------------------------- trigger
+def test_source_put_starts_the_pipeline_through_the_applied_rule(aws, applied, runner, rejected):
+    result = rejected["result"]
+    assert result.failed.stage == "Approve"  # got there: Source and Train ran on the started execution
+    assert [s[0] for s in result.stages] == ["Source", "Train", "Approve"]
+    (applied_rule,) = [
+        r for r in tf.resources(applied["states"]["shared"]) if r["type"] == "aws_cloudwatch_event_rule"
+    ]
+    events = aws.client("events", "shared")
+    rule = events.describe_rule(Name=result.trigger["rule"])
+    assert rule["Arn"] == applied_rule["values"]["arn"]
+    (target,) = events.list_targets_by_rule(Rule=rule["Name"])["Targets"]
+    assert result.trigger == {
+        "rule": rule["Name"],
+        "target": runner.pipeline_arn,
+        "role": target["RoleArn"],
+        "execution": result.pipeline_execution_id,
+    }
+    assert target["Arn"] == runner.pipeline_arn and target["RoleArn"].endswith("-events")
+    # Exactly one new execution: the source object's event; the data writer's two uploads started nothing.
+    assert executions(aws, runner) - rejected["before"] == {result.pipeline_execution_id}
+
+
+def test_events_that_the_rule_does_not_match_start_nothing(aws, runner, rejected):
+    conf = runner._action("Source", "S3")["configuration"]
+    put = {"ETag": '"0"', "VersionId": "v", "ResponseMetadata": {"RequestId": "r"}}
+    source = runner.object_created_event(conf["S3Bucket"], conf["S3ObjectKey"], 1, put)
+    wrong_key = copy.deepcopy(source)
+    wrong_key["detail"]["object"]["key"] = "source/other.zip"
+    deleted = dict(copy.deepcopy(source), **{"detail-type": "Object Deleted"})
+    data = runner.object_created_event(conf["S3Bucket"], "data/train/train.csv", 1, put)
+    before = executions(aws, runner)
+    for event in (wrong_key, deleted, data):
+        assert runner.trigger(event) == []
+    assert executions(aws, runner) == before
+
+
+def test_run_says_when_no_rule_starts_the_pipeline(aws, runner, rejected):
+    events = aws.client("events", "shared")
+    rule = rejected["result"].trigger["rule"]
+    before = executions(aws, runner)
+    events.disable_rule(Name=rule)  # EventBridge matches only ENABLED rules
+    try:
+        result = runner.run(json.loads(DEFAULT_CONFIG.read_text()), DATA, score=False)
+    finally:
+        events.enable_rule(Name=rule)
+    assert result.failed.stage == "Trigger" and result.stages == []
+    assert "matches the Object Created event" in result.failed.reason
+    assert f"pipeline {runner.pipeline_name} did not start" in result.failed.reason
+    assert result.pipeline_execution_id is None and executions(aws, runner) == before
+
+
+# --------------------------------------------------------------------------------------- definition
+def test_runner_follows_the_applied_definition(aws, runner):
+    # A definition with a stage the rehearsal cannot run after Source: the runner runs Source, then stops
+    # at that stage and names its action type (the stage list is the definition's, not a fixed one).
+    edited = copy.copy(runner)
+    edited.pipeline = copy.deepcopy(runner.pipeline)
+    build = {
+        "name": "Build",
+        "actions": [
+            {
+                "name": "Compile",
+                "actionTypeId": {
+                    "category": "Build",
+                    "owner": "AWS",
+                    "provider": "CodeBuild",
+                    "version": "1",
+                },
+                "runOrder": 1,
+            }
+        ],
+    }
+    edited.pipeline["stages"].insert(1, build)
+    result = edited.run(json.loads(DEFAULT_CONFIG.read_text()), DATA, score=False)
+    assert [s[0] for s in result.stages] == ["Source", "Build"]
+    assert result.failed.stage == "Build"
+    assert "action Compile has action type Build/AWS/CodeBuild (version 1)" in result.failed.reason
+    assert "cannot run" in result.failed.reason
+
+
+# ------------------------------------------------------------------------------------------- approval
+def test_approval_notification_is_published_to_the_applied_topic(aws, runner, rejected):
+    result = rejected["result"]
+    notification = result.approval_notification
+    approve = runner._action("Approval", "Manual")
+    assert notification["topic"] == approve["configuration"]["NotificationArn"] == rejected["topic"]
+    (received,) = rejected["received"]
+    envelope = json.loads(received["Body"])
+    assert envelope["TopicArn"] == rejected["topic"] and envelope["MessageId"] == notification["message_id"]
+    message = json.loads(envelope["Message"])
+    assert message == notification["message"]
+    assert set(message) == {"region", "consoleLink", "approval"}
+    approval = message["approval"]
+    assert set(approval) == {
+        "pipelineName",
+        "stageName",
+        "actionName",
+        "token",
+        "expires",
+        "externalEntityLink",
+        "approvalReviewLink",
+        "customData",
+    }
+    assert (approval["pipelineName"], approval["stageName"], approval["actionName"]) == (
+        runner.pipeline_name,
+        "Approve",
+        "Approve",
+    )
+    answered = compat.APPROVALS[approval["token"]]
+    assert answered["status"] == "Rejected" and answered["answer"]["caller"].endswith(":role/ml-approver")
+    assert approval["approvalReviewLink"].endswith(f"/Approve/Approve/approve/{approval['token']}")
+    # Variables resolved, as CodePipeline resolves them in the action's configuration.
+    assert result.training_execution_arn in approval["customData"]
+    assert approval["externalEntityLink"].endswith(result.training_execution_arn)
+
+
+# ------------------------------------------------------------------------------------------ second plan
+@pytest.mark.parametrize("env", tf.ENVS)
+def test_second_plan_shows_no_changes(aws, applied, env):
+    plan = tf.plan_env(aws, env, applied["workspace"])
+    assert not plan.changes, (plan.changed_resources(), plan.output[-3000:])
