@@ -199,7 +199,7 @@ def test_codecommit_repository_uses_codecommits_own_key():
     (repo,) = [
         v
         for a, v in planned("env:shared:codecommit").items()
-        if a.endswith("aws_codecommit_repository.this[0]")
+        if a == "module.repository[0].aws_codecommit_repository.this"
     ]
     assert repo.get("kms_key_id") is None
 

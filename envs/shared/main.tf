@@ -84,6 +84,33 @@ module "callback_role" {
   tags              = var.tags
 }
 
+# The repository lives outside the pipeline module: replacing or destroying the pipeline never destroys it.
+module "repository" {
+  source = "../../modules/codecommit-repository"
+  count  = var.pipeline_source.type == "codecommit" ? 1 : 0
+
+  default_branch         = var.pipeline_source.branch
+  description            = "Training source of pipeline ${local.a.pipeline_name} (training configuration and code)."
+  name                   = var.pipeline_source.repository_name
+  pull_request_approvals = var.pipeline_source.pull_request_approvals
+  tags                   = var.tags
+}
+
+moved {
+  from = module.pipeline.aws_codecommit_repository.this[0]
+  to   = module.repository[0].aws_codecommit_repository.this
+}
+
+moved {
+  from = module.pipeline.aws_codecommit_approval_rule_template.this
+  to   = module.repository[0].aws_codecommit_approval_rule_template.this
+}
+
+moved {
+  from = module.pipeline.aws_codecommit_approval_rule_template_association.this
+  to   = module.repository[0].aws_codecommit_approval_rule_template_association.this
+}
+
 module "pipeline" {
   source = "../../modules/codepipeline"
 
@@ -94,10 +121,13 @@ module "pipeline" {
   artifact_kms_key_arn     = module.artifacts.key_arn
   name                     = local.a.pipeline_name
   pipeline_artifact_prefix = local.prefixes.pipeline
-  pipeline_source          = var.pipeline_source
-  role_name                = local.a.pipeline_role_name
-  source_object_prefix     = local.prefixes.source
-  tags                     = var.tags
+  # The repository's name through its module: the pipeline is created after the repository.
+  pipeline_source = merge(var.pipeline_source, {
+    repository_name = one(module.repository[*].repository_name)
+  })
+  role_name            = local.a.pipeline_role_name
+  source_object_prefix = local.prefixes.source
+  tags                 = var.tags
 
   training = {
     action_role_arn   = local.b.action_role_arn

@@ -53,7 +53,7 @@ output "pipeline_role_arn" {
 
 output "repository_clone_url_http" {
   description = "HTTPS clone URL of the CodeCommit repository (null for other source types)."
-  value       = module.pipeline.repository_clone_url_http
+  value       = one(module.repository[*].repository_clone_url_http)
 }
 
 output "persona_policy_documents" {

@@ -60,14 +60,15 @@ variable "observers" {
 }
 
 variable "pipeline_source" {
-  description = "Source of the pipeline: codecommit (default; the repository is created here), s3 (a zip under source/ in the artifact bucket) or codeconnections (GitHub and others). See modules/codepipeline."
+  description = "Source of the pipeline: codecommit (default; the repository is created here by modules/codecommit-repository, with pull_request_approvals approvals on pull requests into branch), s3 (a zip under source/ in the artifact bucket) or codeconnections (GitHub and others). See modules/codepipeline."
   type = object({
-    type               = optional(string, "codecommit")
-    branch             = optional(string, "main")
-    connection_arn     = optional(string)
-    full_repository_id = optional(string)
-    repository_name    = optional(string)
-    s3_object_key      = optional(string)
+    type                   = optional(string, "codecommit")
+    branch                 = optional(string, "main")
+    connection_arn         = optional(string)
+    full_repository_id     = optional(string)
+    pull_request_approvals = optional(number, 1)
+    repository_name        = optional(string)
+    s3_object_key          = optional(string)
   })
   nullable = false
 }

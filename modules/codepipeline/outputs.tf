@@ -29,11 +29,6 @@ output "repository_arn" {
   value = local.repository_arn
 }
 
-output "repository_clone_url_http" {
-  description = "HTTPS clone URL of the CodeCommit repository (null unless pipeline_source.type is codecommit)."
-  value       = one(aws_codecommit_repository.this[*].clone_url_http)
-}
-
 output "role_arn" {
   description = "ARN of the pipeline service role (the principal that the action roles in B and C trust)."
   value       = aws_iam_role.this.arn

@@ -1,44 +1,6 @@
-# The source: a CodeCommit repository (created here), an object in the artifact bucket, or a CodeConnections
-# repository; and, for the first two, the EventBridge rule that starts the pipeline on a change (no polling).
-
-resource "aws_codecommit_repository" "this" {
-  count = local.source_type == "codecommit" ? 1 : 0
-
-  repository_name = var.pipeline_source.repository_name
-  description     = "Training source of pipeline ${var.name} (training configuration and code)."
-  default_branch  = var.pipeline_source.branch
-  # No kms_key_id: CodeCommit's AWS managed key (aws/codecommit), on purpose. With a customer managed key, everyone
-  # who creates, pushes to or pulls from the repository needs kms:Encrypt, Decrypt, GenerateDataKey and DescribeKey
-  # on it, including the role that runs Terraform: the artifact CMK's administrators may not use it, so
-  # CreateRepository would fail, and every source writer and the pipeline role would become key users. The
-  # AWS managed key can only be used through CodeCommit in this account, and IAM (codecommit:GitPush) stays the
-  # one control over who writes the source. https://docs.aws.amazon.com/codecommit/latest/userguide/encryption.html
-  tags = var.tags
-}
-
-# Pull requests into the pipeline's branch need approvals (CodeCommit approval rules apply to pull requests; whoever
-# may push to the branch directly is governed by IAM in account A).
-resource "aws_codecommit_approval_rule_template" "this" {
-  count = local.source_type == "codecommit" && var.pipeline_source.pull_request_approvals > 0 ? 1 : 0
-
-  name        = "${var.name}-review"
-  description = "Pull requests into ${var.pipeline_source.branch} of the training source of ${var.name} need ${var.pipeline_source.pull_request_approvals} approval(s)."
-  content = jsonencode({
-    Version               = "2018-11-08"
-    DestinationReferences = ["refs/heads/${var.pipeline_source.branch}"]
-    Statements = [{
-      Type                    = "Approvers"
-      NumberOfApprovalsNeeded = var.pipeline_source.pull_request_approvals
-    }]
-  })
-}
-
-resource "aws_codecommit_approval_rule_template_association" "this" {
-  count = length(aws_codecommit_approval_rule_template.this)
-
-  approval_rule_template_name = aws_codecommit_approval_rule_template.this[0].name
-  repository_name             = aws_codecommit_repository.this[0].repository_name
-}
+# The source: a CodeCommit repository (modules/codecommit-repository, passed here by name), an object in the
+# artifact bucket, or a CodeConnections repository; and, for the first two, the EventBridge rule that starts the
+# pipeline on a change (no polling).
 
 locals {
   event_patterns = {

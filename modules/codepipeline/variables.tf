@@ -145,18 +145,17 @@ variable "pipeline_artifact_prefix" {
 variable "pipeline_source" {
   description = <<-EOT
     Where the pipeline's source comes from (the variable cannot be called "source": Terraform reserves that name in module blocks).
-    type = "codecommit" (default): the module creates the CodeCommit repository repository_name, encrypted with the CMK, with an approval rule template requiring pull_request_approvals (default 1; 0 for none) approvals on pull requests into branch; an EventBridge rule starts the pipeline on a push to branch.
+    type = "codecommit" (default): the CodeCommit repository repository_name (created by modules/codecommit-repository, outside this module, so that replacing the pipeline never destroys the repository); an EventBridge rule starts the pipeline on a push to branch.
     type = "s3": the zip object s3_object_key (under source_object_prefix) in the artifact bucket; an EventBridge rule starts the pipeline on "Object Created" for that key.
     type = "codeconnections": connection_arn (an AVAILABLE CodeConnections/CodeStar connection) and full_repository_id ("owner/repo"); a pipeline V2 trigger starts the pipeline on a push to branch.
   EOT
   type = object({
-    type                   = optional(string, "codecommit")
-    branch                 = optional(string, "main")
-    connection_arn         = optional(string)
-    full_repository_id     = optional(string)
-    pull_request_approvals = optional(number, 1)
-    repository_name        = optional(string)
-    s3_object_key          = optional(string)
+    type               = optional(string, "codecommit")
+    branch             = optional(string, "main")
+    connection_arn     = optional(string)
+    full_repository_id = optional(string)
+    repository_name    = optional(string)
+    s3_object_key      = optional(string)
   })
   nullable = false
 
@@ -173,11 +172,6 @@ variable "pipeline_source" {
   validation {
     condition     = var.pipeline_source.type != "codecommit" || try(can(regex("^[A-Za-z0-9._-]{1,100}$", var.pipeline_source.repository_name)) && !endswith(var.pipeline_source.repository_name, ".git"), false)
     error_message = "pipeline_source.repository_name is required when pipeline_source.type is \"codecommit\": 1-100 letters, digits, . _ and -, not ending in .git."
-  }
-
-  validation {
-    condition     = try(var.pipeline_source.pull_request_approvals >= 0 && var.pipeline_source.pull_request_approvals <= 25 && floor(var.pipeline_source.pull_request_approvals) == var.pipeline_source.pull_request_approvals, false)
-    error_message = "pipeline_source.pull_request_approvals must be a whole number from 0 to 25 (0 creates no approval rule)."
   }
 
   validation {

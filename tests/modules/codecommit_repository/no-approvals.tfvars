@@ -1,0 +1,2 @@
+name                   = "mlops-training"
+pull_request_approvals = 0
