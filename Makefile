@@ -68,7 +68,7 @@ test: setup package
 # One module's tests (M=kms-bucket) or one env's (M=envs/shared): the tests marked target(...) for it.
 test-module: setup package
 	@[ -n "$(M)" ] || { echo "usage: make test-module M=<module> (or M=envs/<env>)" >&2; exit 2; }
-	$(PYTEST_XDIST) --tf-target $(M) $(PYTEST_ARGS)
+	$(PYTEST_XDIST) --tf-target=$(M) $(PYTEST_ARGS)
 
 test-fast: setup
 	$(PYTEST_XDIST) -m "not plan and not emulator" $(PYTEST_ARGS)

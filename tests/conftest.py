@@ -4,9 +4,12 @@ and how tests are grouped and selected.
 Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts`) is marked `emulator` and
 xdist_group("emulator"): `make test` runs them in one process of their own, started first, beside the
 pytest-xdist run of everything else, so one emulator is started and the envs are applied once, for the
-rehearsal and the access proof alike. `--tf-target modules/<m>` (or just `<m>`; `envs/<e>` for an env)
-keeps only the tests marked `target(...)` with that module or env: its inventories, rules and checks, and
-any test file kept in its case directory.
+rehearsal and the access proof alike.
+
+`--tf-target=modules/<m>` (or just `<m>`; `envs/<e>` for an env) keeps only the tests marked `target(...)`
+with that module or env: its inventories, rules and checks, and any test file kept in its case directory.
+Write it with "=": pytest finds this conftest from the path arguments before it knows the option, so a
+separate value that is a directory (envs/shared) would be taken for a path.
 """
 
 import logging
