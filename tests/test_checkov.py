@@ -19,8 +19,8 @@ from inventory import collect, target_path
 
 EXTERNAL = tfplan.REPO / "checks" / "checkov"
 CHECKOV = [
+    # Not --quiet: it leaves the passed checks out, and each plan case's test needs its own.
     str(tfplan.REPO / ".venv" / "bin" / "checkov"),
-    "--quiet",
     "--compact",
     "--skip-download",
     "-o",
