@@ -22,7 +22,8 @@ Patches
   P10 sagemaker-hosting    CreateEndpoint provisions (Creating -> InService | Failed after a health check that
                            loads the model); UpdateEndpoint (missing) as blue/green with rollback.
   P11 codepipeline-jobs    PutJobSuccessResult, PutJobFailureResult, GetJobDetails, PutApprovalResult
-                           (missing), recording each answer and its caller; jobs opened by the runner.
+                           (missing), recording each answer and its caller; jobs opened by the runner;
+                           executions InProgress until the runner ends them (moto: Succeeded at once).
   P12 s3-eventbridge       GetBucketNotificationConfiguration returns the EventBridgeConfiguration put on
                            the bucket (moto leaves it out: perpetual diff of aws_s3_bucket_notification).
   AWS service rules moto lacks (feature exclusions, quotas, name limits): service_rules.py, installed last.
@@ -1138,6 +1139,11 @@ def wait_for_hosting_threads(timeout: float = 30) -> None:
 #     as does an unknown job id; a job that was already answered gets InvalidJobStateException;
 #   - PutApprovalResult needs the pipeline, stage, action and the token of the open approval
 #     (ApprovalAlreadyCompletedException / InvalidApprovalTokenException otherwise), status Approved|Rejected.
+# Executions: moto's StartPipelineExecution records the execution as Succeeded at once (it runs no action), so
+# GetPipelineExecution / ListPipelineExecutions say Succeeded for an execution rejected at Approve. Here it is
+# InProgress until the runner, which runs it, ends it (`finish_execution`): Succeeded, or Failed when a stage
+# failed ("Failed: The pipeline execution was not completed successfully",
+# https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_PipelineExecution.html).
 # Every answer records the calling principal (the role that answered). IAM policies are not evaluated for
 # these
 # calls (moto does not enforce identity policies by default): the access proof covers who may call them.
@@ -1178,6 +1184,17 @@ def open_approval(account_id: str, pipeline: str, stage: str, action: str) -> st
     return token
 
 
+def finish_execution(
+    account_id: str, region: str, pipeline: str, execution_id: str, status: str, summary: str | None
+) -> None:
+    """End an execution the runner ran: status Succeeded | Failed, with its summary."""
+    from moto.codepipeline.models import codepipeline_backends
+    from moto.core.utils import utcnow
+
+    execution = codepipeline_backends[account_id][region].get_pipeline_execution(pipeline, execution_id)
+    execution.status, execution.status_summary, execution.last_update_time = status, summary, utcnow()
+
+
 def _caller(response: Any) -> str | None:
     access_key = _access_key_of(response.headers, "")
     principal = _principal_for_access_key(access_key) if access_key else None
@@ -1185,8 +1202,17 @@ def _caller(response: Any) -> str | None:
 
 
 def _install_codepipeline_jobs() -> None:
+    from moto.codepipeline import models as cp_models
     from moto.codepipeline import responses as cp_responses
     from moto.core.exceptions import JsonRESTError
+
+    started = cp_models.PipelineExecution.__init__
+
+    def start_in_progress(self: Any, *args: Any, **kwargs: Any) -> None:
+        started(self, *args, **kwargs)
+        self.status = "InProgress"
+
+    _patch(cp_models.PipelineExecution, "__init__", start_in_progress)
 
     def _job_for(self: Any) -> dict[str, Any]:
         job_id = self._get_param("jobId")

@@ -708,4 +708,20 @@ class PipelineRunner:
             if recorded:
                 result.stages.append((name, elapsed, detail))
             self.log(f"  {name:<8} ok {elapsed:5.1f} s  {detail}")
+        if result.pipeline_execution_id:
+            self._finish(result)
         return result
+
+    def _finish(self, result: RunResult) -> None:
+        """End the execution as CodePipeline does (compat P11): Failed when one of its stages failed (Score is
+        not one of them), Succeeded otherwise."""
+        stages = {s["name"] for s in self.pipeline["stages"]}
+        failed = result.failed is not None and result.failed.stage in stages
+        compat.finish_execution(
+            self.account_a,
+            self.aws.region,
+            self.pipeline_name,
+            result.pipeline_execution_id,
+            "Failed" if failed else "Succeeded",
+            str(result.failed) if failed else None,
+        )

@@ -33,23 +33,18 @@ def executions(aws, runner) -> set[str]:
 
 @pytest.fixture(scope="module")
 def rejected(aws, runner):
-    """One execution up to Approve (rejected there: no deployment), with an SQS queue of account A
-    subscribed to the approval topic for the time of the run, so the published notification can be read."""
-    topic = runner.outputs["shared"]["approval_topic_arn"]
-    sqs, sns = aws.client("sqs", "shared"), aws.client("sns", "shared")
-    queue_url = sqs.create_queue(QueueName="rehearsal-approval-notifications")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    subscription = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    """One execution up to Approve, rejected there (no deployment)."""
     before = executions(aws, runner)
-    try:
-        result = runner.run(json.loads(DEFAULT_CONFIG.read_text()), approval="reject", score=False)
-        received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    finally:
-        sns.unsubscribe(SubscriptionArn=subscription)
-        sqs.delete_queue(QueueUrl=queue_url)
-    return {"result": result, "before": before, "received": received, "topic": topic}
+    result = runner.run(json.loads(DEFAULT_CONFIG.read_text()), approval="reject", score=False)
+    return {"result": result, "before": before}
+
+
+def published(aws, topic_arn: str) -> dict[str, str]:
+    """Message id -> message of what SNS took for delivery on the topic (the emulator's own record)."""
+    from moto.sns.models import sns_backends
+
+    topic = sns_backends[aws.accounts["shared"]][aws.region].topics[topic_arn]
+    return {message_id: message for message_id, message, *_ in topic.sent_notifications}
 
 
 # ------------------------------------------------------------------------------------------------ P12
@@ -90,6 +85,11 @@ def test_source_put_starts_the_pipeline_through_the_applied_rule(aws, applied, r
     assert target["Arn"] == runner.pipeline_arn and target["RoleArn"].endswith("-events")
     # Exactly one new execution: the source object's event; the data writer's two uploads started nothing.
     assert executions(aws, runner) - rejected["before"] == {result.pipeline_execution_id}
+    # The observer reads what CodePipeline reports: the execution failed (rejected at Approve).
+    execution = runner.persona_client("codepipeline", "observers").get_pipeline_execution(
+        pipelineName=runner.pipeline_name, pipelineExecutionId=result.pipeline_execution_id
+    )["pipelineExecution"]
+    assert execution["status"] == "Failed" and "rejected" in execution["statusSummary"]
 
 
 def test_events_that_the_rule_does_not_match_start_nothing(aws, runner, rejected):
@@ -146,6 +146,10 @@ def test_runner_follows_the_applied_definition(aws, runner):
     result = edited.run(json.loads(DEFAULT_CONFIG.read_text()), DATA, score=False)
     assert [s[0] for s in result.stages] == ["Source", "Build"]
     assert result.failed.stage == "Build"
+    listed = aws.client("codepipeline", "shared").list_pipeline_executions(pipelineName=runner.pipeline_name)
+    statuses = {e["pipelineExecutionId"]: e["status"] for e in listed["pipelineExecutionSummaries"]}
+    assert statuses[result.pipeline_execution_id] == "Failed"
+    assert set(statuses.values()) <= {"Succeeded", "Failed"}  # every execution the runner ran has ended
     assert "action Compile has action type Build/AWS/CodeBuild (version 1)" in result.failed.reason
     assert "cannot run" in result.failed.reason
 
@@ -155,11 +159,9 @@ def test_approval_notification_is_published_to_the_applied_topic(aws, runner, re
     result = rejected["result"]
     notification = result.approval_notification
     approve = runner._action("Approval", "Manual")
-    assert notification["topic"] == approve["configuration"]["NotificationArn"] == rejected["topic"]
-    (received,) = rejected["received"]
-    envelope = json.loads(received["Body"])
-    assert envelope["TopicArn"] == rejected["topic"] and envelope["MessageId"] == notification["message_id"]
-    message = json.loads(envelope["Message"])
+    topic = runner.outputs["shared"]["approval_topic_arn"]
+    assert notification["topic"] == approve["configuration"]["NotificationArn"] == topic
+    message = json.loads(published(aws, topic)[notification["message_id"]])
     assert message == notification["message"]
     assert set(message) == {"region", "consoleLink", "approval"}
     approval = message["approval"]
