@@ -11,7 +11,7 @@ ENVS        := shared training production
 TF_DIRS     := modules envs
 PYTEST_ARGS ?=
 
-.PHONY: help setup package demo test test-module test-fast fmt lint checkov plan apply access-report clean
+.PHONY: help setup package demo test test-module test-fast regen fmt lint checkov plan apply access-report clean
 
 help:
 	@echo "make demo            run the whole pipeline on an embedded AWS emulator (no AWS account needed)"
@@ -72,6 +72,11 @@ test-module: setup package
 
 test-fast: setup
 	$(PYTEST_XDIST) -m "not plan and not emulator" $(PYTEST_ARGS)
+
+# Refresh one plan inventory from a fresh plan: make regen CASE=tests/modules/kms-bucket/artifacts.yaml
+regen: setup
+	@[ -n "$(CASE)" ] || { echo "usage: make regen CASE=<tests/.../case.yaml>" >&2; exit 2; }
+	PYTHONPATH=tests:pipeline $(PY) tests/regen_inventory.py $(CASE)
 
 fmt: setup
 	terraform fmt -recursive modules

@@ -1,4 +1,4 @@
-"""Shared by every test folder: the plan harness on sys.path, the embedded emulator, the three envs applied,
+"""Shared by every test folder: the plan harness, the embedded emulator, the three envs applied,
 and how tests are grouped and selected.
 
 Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts`) is marked `emulator` and
@@ -15,21 +15,17 @@ separate value that is a directory (envs/shared) would be taken for a path.
 import logging
 import os
 import shutil
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
 
+import tfplan
+from inventory import case_dir, target_path, targets
+
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
-# tests/ holds the plan harness (tfplan, inventory); pipeline/ holds the rehearsal package.
-for path in (TESTS, ROOT / "pipeline"):
-    if str(path) not in sys.path:
-        sys.path.insert(0, str(path))
 
-import tfplan  # noqa: E402  (needs tests/ on sys.path)
-from inventory import case_dir, target_path, targets  # noqa: E402
 
 EMULATOR_FIXTURES = {"aws"}
 

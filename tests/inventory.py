@@ -4,7 +4,7 @@ The YAML lists `values` (per resource address, a subset of the planned attribute
 `__missing__` asserts that an attribute is absent or null), `counts` (exact number of planned resources per
 type; 0 asserts none) and optionally `outputs` (subset of the outputs known at plan time). Where the cases of
 a module or env live is decided by `case_dir` and `validation_file` only. Regenerate one with:
-python tests/regen_inventory.py <case.yaml>
+make regen CASE=<case.yaml>
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ KINDS = {"module": "modules", "env": "envs"}  # kind -> directory of the repo ho
 
 
 # ------------------------------------------------------------------------------------------------ layout
-# The only place that knows where a target's cases are. Today: tests/modules/<module_with_underscores>/ and
-# tests/validation/<module>.yaml (<env>-env.yaml for an env). The pending move to tests/modules/<module>/
-# (cases + validation.yaml) changes these two functions and nothing else.
+# The only place that knows where a target's cases are: tests/<modules|envs>/<name>/, spelled as the module or
+# env is (tests/modules/kms-bucket/ for modules/kms-bucket), holding its inventory cases (<case>.tfvars +
+# <case>.yaml) and its validation cases (validation.yaml). Found from the module by its own name, as in
+# cloud-foundation-fabric's tests/modules/<module>/; kept under tests/ so that a module directory holds only
+# what a user copies.
 def case_dir(kind: str, target: str) -> Path:
-    if kind == "module":
-        return TESTS / "modules" / target.replace("-", "_")
-    return TESTS / "envs" / target
+    return TESTS / KINDS[kind] / target
 
 
 def validation_file(kind: str, target: str) -> Path:
-    return TESTS / "validation" / (f"{target}.yaml" if kind == "module" else f"{target}-env.yaml")
+    return case_dir(kind, target) / "validation.yaml"
 
 
 def targets() -> list[tuple[str, str]]:

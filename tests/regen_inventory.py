@@ -1,4 +1,4 @@
-"""Regenerate a plan inventory: python tests/regen_inventory.py tests/<modules|envs>/<target>/<case>.yaml
+"""Regenerate a plan inventory: make regen CASE=tests/<modules|envs>/<target>/<case>.yaml
 
 Keeps the addresses and attribute names the inventory already lists (that choice is the author's) and
 refreshes

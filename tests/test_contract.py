@@ -45,8 +45,12 @@ def principal_arn_conditions(policy: str) -> set[str]:
 
 
 def key_users() -> set[str]:
+    """The workload roles that use A's key: its UseFrom<account> and grant statements. Administrators and the
+    people (personas, key use through S3 only) are roles the operator names, not roles of the contract."""
     (key,) = [k for k in resources("shared", "aws_kms_key")]
-    return principal_arn_conditions(key["policy"])
+    statements = json.loads(key["policy"])["Statement"]
+    workload = [st for st in statements if st["Sid"].startswith(("UseFrom", "GrantsForAwsResourcesFrom"))]
+    return principal_arn_conditions(json.dumps({"Statement": workload}))
 
 
 def policies_of(env: str) -> dict[str, list[str]]:

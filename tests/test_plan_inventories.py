@@ -18,7 +18,7 @@ CASES = collect()
 def test_inventory(case):
     inventory = yaml.safe_load(case.yaml.read_text()) or {}
     errors = inventory_errors(inventory, case.plan())
-    hint = f"\nIf the change is intended, regenerate: .venv/bin/python tests/regen_inventory.py {case.yaml}"
+    hint = f"\nIf the change is intended, regenerate: make regen CASE={case.yaml}"
     assert not errors, "\n".join(errors) + hint
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import sfn_validator
+from rehearsal.apply import init_lock
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".tftest"
@@ -125,11 +126,12 @@ def locked(path: Path) -> Iterator[None]:
 
 
 def init(tfdir: Path, *args: str) -> None:
-    """`terraform init` once per directory. Inits are serialised: Terraform's plugin cache (see
-    build/terraform.rc) is not safe for concurrent writers, and with the cache an init takes a second."""
+    """`terraform init` once per directory. Inits are serialised on the lock the rehearsal's inits take too:
+    Terraform's plugin cache (see build/terraform.rc) is not safe for concurrent writers, and with the cache
+    an init takes a second."""
     if (tfdir / ".terraform").is_dir():
         return
-    with locked(WORK / "init.lock"):
+    with init_lock():
         result = terraform(["init", "-input=false", "-backend=false", "-no-color", *args], tfdir, check=False)
     if result.returncode:
         shutil.rmtree(tfdir / ".terraform", ignore_errors=True)

@@ -125,6 +125,7 @@ data "aws_iam_policy_document" "sfn" {
 }
 
 resource "aws_iam_role_policy" "sfn" {
+  # checkov:skip=CKV_AWS_355: the plan scan reads the rendered policy: its one "*" on a restrictable action is sagemaker:ListTags (statement SyncListTags), on "*" as AWS documents it for createTrainingJob.sync (see the data source above); the other "*" statements are actions without resource-level permissions.
   name   = "training-state-machine"
   role   = aws_iam_role.sfn.name
   policy = data.aws_iam_policy_document.sfn.json

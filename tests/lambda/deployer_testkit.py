@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,6 @@ from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "lambda"))
 
 from prod_deployer.clients import ClientFactory  # noqa: E402
 

@@ -1,6 +1,6 @@
 """The environment modules/prod-deployer sets is the environment the Lambda accepts.
 
-The module's plan inventories (tests/modules/prod_deployer/*.yaml, refreshed from real plans) hold the exact
+The module's plan inventories (tests/modules/prod-deployer/*.yaml, refreshed from real plans) hold the exact
 environment variables Terraform writes, e.g. ENDPOINT_CONFIG as jsonencode() of the endpoint object with its
 optional attributes filled in; the deployer must load each one without a problem.
 """
@@ -13,9 +13,10 @@ import pytest
 import yaml
 from deployer_testkit import ROOT
 
+from inventory import case_dir
 from prod_deployer.config import load_settings
 
-CASES = sorted((ROOT / "tests" / "modules" / "prod_deployer").glob("*.yaml"))
+CASES = sorted(p for p in case_dir("module", "prod-deployer").glob("*.yaml") if p.name != "validation.yaml")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])

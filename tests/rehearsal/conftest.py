@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-if str(ROOT / "pipeline") not in sys.path:
-    sys.path.insert(0, str(ROOT / "pipeline"))
 
 
 DATA = ROOT / "pipeline" / "data"
@@ -58,13 +55,66 @@ def secure_bucket_policy(bucket: str, key_arn: str) -> dict:
     }
 
 
+def artifact_users(aws) -> list[str]:
+    """The roles of B and C that the tests let use A's bucket and key (the contract's pattern: the account
+    root narrowed to role ARNs by aws:PrincipalArn; roles that do not exist yet can be named). Each still
+    needs its identity policy (`grant_artifacts`): cross account, both sides must allow."""
+    return [f"arn:aws:iam::{aws.accounts[a]}:role/*" for a in ("training", "production")]
+
+
+def artifact_access_policy(artifacts: dict) -> dict:
+    """The identity policy a role of B or C needs besides A's grants: cross account, both sides must allow."""
+    bucket = artifacts["bucket"]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"arn:aws:s3:::{bucket}"},
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": f"arn:aws:s3:::{bucket}/*",
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": artifacts["key_arn"],
+            },
+        ],
+    }
+
+
+def grant_artifacts(aws, account: str, role_name: str, artifacts: dict) -> None:
+    aws.client("iam", account).put_role_policy(
+        RoleName=role_name,
+        PolicyName="artifacts",
+        PolicyDocument=json.dumps(artifact_access_policy(artifacts)),
+    )
+
+
 @pytest.fixture(scope="session")
 def artifacts(aws):
-    """Account A's artifact bucket (CMK default encryption, the secure policy) holding the sample data,
-    and account B's SageMaker execution role."""
+    """Account A's artifact bucket (CMK default encryption, the secure policy, a grant to roles p-* of B and
+    C) holding the sample data, and account B's SageMaker execution role, allowed to use them."""
     s3 = aws.client("s3", "shared")
     kms = aws.client("kms", "shared")
-    key_arn = kms.create_key(Description="artifacts")["KeyMetadata"]["Arn"]
+    outside = {
+        "Effect": "Allow",
+        "Principal": {"AWS": [f"arn:aws:iam::{aws.accounts[a]}:root" for a in ("training", "production")]},
+        "Condition": {"ArnLike": {"aws:PrincipalArn": artifact_users(aws)}},
+    }
+    key_policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{aws.accounts['shared']}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {**outside, "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"},
+        ],
+    }
+    key_arn = kms.create_key(Description="artifacts", Policy=json.dumps(key_policy))["KeyMetadata"]["Arn"]
     bucket = f"p-artifacts-{aws.accounts['shared']}-{REGION}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     s3.put_bucket_encryption(
@@ -81,7 +131,12 @@ def artifacts(aws):
             ]
         },
     )
-    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(secure_bucket_policy(bucket, key_arn)))
+    policy = secure_bucket_policy(bucket, key_arn)
+    objects = [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+    policy["Statement"].append(
+        {**outside, "Action": ["s3:ListBucket", "s3:GetObject", "s3:PutObject"], "Resource": objects}
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     for name in ("train", "validation"):
         s3.put_object(Bucket=bucket, Key=f"data/{name}/{name}.csv", Body=(DATA / f"{name}.csv").read_bytes())
     iam = aws.client("iam", "training")
@@ -98,7 +153,9 @@ def artifacts(aws):
     role_arn = iam.create_role(RoleName=TRAINING_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
         "Arn"
     ]
-    return {"bucket": bucket, "key_arn": key_arn, "sagemaker_role_arn": role_arn}
+    result = {"bucket": bucket, "key_arn": key_arn, "sagemaker_role_arn": role_arn}
+    grant_artifacts(aws, "training", TRAINING_ROLE, result)
+    return result
 
 
 def training_request(artifacts: dict, name: str, **hyperparameters: str) -> dict:

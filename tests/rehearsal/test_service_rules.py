@@ -7,18 +7,14 @@ from __future__ import annotations
 import io
 import json
 import re
-import sys
 import time
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import ROOT, training_request
+from conftest import grant_artifacts, training_request
 from rehearsal import service_rules
 from rehearsal.trainer import run_training_job
-
-if str(ROOT / "lambda") not in sys.path:
-    sys.path.insert(0, str(ROOT / "lambda"))
 
 SERVERLESS = {"MemorySizeInMB": 2048, "MaxConcurrency": 1}
 INSTANCE = {"InstanceType": "ml.m5.large", "InitialInstanceCount": 1, "InitialVariantWeight": 1.0}
@@ -55,7 +51,7 @@ def sm(aws):
 
 
 @pytest.fixture(scope="module")
-def model_role(aws):
+def model_role(aws, artifacts):
     trust = {
         "Version": "2012-10-17",
         "Statement": [
@@ -67,9 +63,11 @@ def model_role(aws):
         ],
     }
     iam = aws.client("iam", "production")
-    return iam.create_role(RoleName="rules-model-execution", AssumeRolePolicyDocument=json.dumps(trust))[
+    arn = iam.create_role(RoleName="rules-model-execution", AssumeRolePolicyDocument=json.dumps(trust))[
         "Role"
     ]["Arn"]
+    grant_artifacts(aws, "production", "rules-model-execution", artifacts)  # the endpoint reads A's model
+    return arn
 
 
 @pytest.fixture(scope="module")
