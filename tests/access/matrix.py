@@ -23,7 +23,8 @@ from pathlib import Path
 
 import yaml
 
-from .engine import ALLOW_ALL, explain
+from iam_eval import ALLOW_ALL, explain
+
 from .plans import Inventory, build_inventory, read_json
 
 HERE = Path(__file__).resolve().parent

@@ -114,8 +114,8 @@ def build_inventory(
     subs = substitutions or {}
     inv = Inventory()
     customer_policies: dict[str, dict] = {}  # policy ARN / name -> document
-    pending_attachments: list[tuple[str, str, str]] = []  # (account, role name, policy arn)
-    pending_inline: list[tuple[str, str, dict]] = []
+    pending_attachments: list[tuple[str, str, str, str]] = []  # (account, role, policy arn, address)
+    pending_inline: list[tuple[str, str, dict, str]] = []
     pending_boundaries: list[tuple[str, str]] = []  # (role arn, policy arn)
     lambda_statements: dict[str, list[dict]] = {}
 
@@ -135,7 +135,7 @@ def build_inventory(
             elif res.type == "aws_iam_role_policy":
                 doc_ = _policy(res, "policy", subs, inv)
                 if doc_ is not None:
-                    pending_inline.append((account, v["role"], doc_))
+                    pending_inline.append((account, v["role"], doc_, res.address))
             elif res.type == "aws_iam_policy":
                 doc_ = _policy(res, "policy", subs, inv)
                 if doc_ is not None:
@@ -143,7 +143,7 @@ def build_inventory(
                     customer_policies[v.get("arn") or name_arn] = doc_
                     customer_policies[name_arn] = doc_
             elif res.type in ("aws_iam_role_policy_attachment",):
-                pending_attachments.append((account, v["role"], v.get("policy_arn") or ""))
+                pending_attachments.append((account, v["role"], v.get("policy_arn") or "", res.address))
             elif res.type == "aws_s3_bucket":
                 inv.buckets[v["bucket"]] = account
             elif res.type == "aws_s3_bucket_policy":
@@ -173,10 +173,10 @@ def build_inventory(
                 if doc_ is not None:
                     inv.topic_policies[v["arn"]] = doc_
 
-    for account, role_name, doc_ in pending_inline:
-        _role_by_name(inv, account, role_name).policies.append(doc_)
-    for account, role_name, policy_arn in pending_attachments:
-        role = _role_by_name(inv, account, role_name)
+    for account, role_name, doc_, address in pending_inline:
+        _role_by_name(inv, account, role_name, address).policies.append(doc_)
+    for account, role_name, policy_arn, address in pending_attachments:
+        role = _role_by_name(inv, account, role_name, address)
         if policy_arn in customer_policies:
             role.policies.append(customer_policies[policy_arn])
         else:
@@ -193,10 +193,15 @@ def build_inventory(
     return inv
 
 
-def _role_by_name(inv: Inventory, account: str, name: str) -> Role:
+def _role_by_name(inv: Inventory, account: str, name: str, address: str) -> Role:
     for role in inv.roles.values():
         if role.arn.split(":")[4] == account and role.arn.rsplit("/", 1)[-1] == name:
             return role
+    if address.startswith("module.personas."):
+        # The people's roles: their identity provider or the operator makes them, envs/shared only attaches
+        # their policies (modules/personas); their trust is not the env's to prove.
+        arn = f"arn:aws:iam::{account}:role/{name}"
+        return inv.roles.setdefault(arn, Role(arn=arn, address=f"(not managed here) {name}", trust=None))
     raise KeyError(f"role {name!r} in {account} is referenced by a policy but not in the plan")
 
 

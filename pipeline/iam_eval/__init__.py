@@ -1,4 +1,8 @@
-"""IAM policy evaluation for the access matrix, built on principalmapper's local authorization check.
+"""The project's one IAM policy engine, built on principalmapper's local authorization check.
+
+Used by the access proof (tests/access: the declared matrix, evaluated on the applied policies) and by the
+rehearsal's emulator (rehearsal.authz authorizes every request with `explain()`; compat P1 evaluates bucket
+policies for moto with `resource_policy_effect()`), so both read a policy the same way.
 
 Why principalmapper: a well-known engine (NCC Group) whose `local_check_authorization_full` implements
 the AWS evaluation logic we need: explicit deny anywhere wins; same-account vs cross-account resource
@@ -9,7 +13,7 @@ Compatibility shim (Python >= 3.10): principalmapper 1.1.5 does `from collection
 MutableMapping`, aliases removed from `collections` in Python 3.10. `_install_collections_aliases()`
 puts the `collections.abc` classes back on `collections` *before* principalmapper is imported.
 
-Condition-operator fixes (`_patch_condition_operators()`), each pinned by tests/access/test_engine.py:
+Condition-operator fixes (`_patch_condition_operators()`), each pinned by tests/iam_eval/test_engine.py:
   * String*: AWS treats a missing key as "condition true" for every negated operator (StringNotEquals,
     StringNotLike, IgnoreCase forms) and "false" for positive ones unless ...IfExists; principalmapper
     returned false for a missing key under StringNotLike. Policy variables (`${aws:PrincipalAccount}`)
@@ -221,12 +225,12 @@ _patch_condition_operators()
 
 
 # --------------------------------------------------------------------------------------------- policies
-def normalize_policy(policy: dict | str | None) -> dict | None:
+def normalize_policy(policy: dict | str | bytes | None) -> dict | None:
     """Parse a JSON string if needed; stringify JSON booleans/numbers in Condition values (AWS reads them as
     strings); validate condition operators."""
     if policy is None:
         return None
-    if isinstance(policy, str):
+    if isinstance(policy, str | bytes):
         import json
 
         policy = json.loads(policy)
@@ -322,7 +326,10 @@ def explain(
         rp = {"Version": "2012-10-17", "Statement": []}  # cross account without a resource policy: no grant
     policies = [normalize_policy(p) for p in (identity_policies or [])]
     node = _Principal(principal_arn, policies, normalize_policy(permissions_boundary))
-    if service in ("kms", "iam") and rp is None:
+    # A key is usable only through its key policy, a role only assumable through its trust policy; other
+    # requests on them (an alias, iam:PassRole, iam:GetRole) are decided by identity policies alone.
+    key_use = service == "kms" and ":key/" in resource_arn
+    if rp is None and (key_use or action.lower().startswith("sts:assumerole")):
         raise ValueError(
             f"{resource_arn}: a KMS key or IAM role is only usable through its key/trust policy; pass it"
         )
@@ -382,6 +389,41 @@ def _explain_service(service: str, action: str, resource: str, ctx: dict, rp: di
     if res is lps.ResourcePolicyEvalResult.SERVICE_MATCH:
         return Decision(True, "allow: resource policy grants the service principal")
     return Decision(False, f"deny: resource policy {res.name.lower()} for {service}")
+
+
+def resource_policy_effect(
+    principal_arn: str,
+    action: str,
+    resource_arn: str,
+    resource_policy: dict | str,
+    resource_owner: str,
+    context: dict | None = None,
+) -> str | None:
+    """The resource policy on its own: "Deny" when an explicit Deny applies to the request, "Allow" when a
+    statement grants it to the principal (its role, its account root, or `*`), None when no statement applies.
+    For a service that asks only "does the resource policy refuse or grant this?" (moto's S3 bucket check)."""
+    ctx = CaseInsensitiveDict(
+        {
+            k: _stringify(v) if not isinstance(v, list) else [_stringify(x) for x in v]
+            for k, v in (context or {}).items()
+        }
+    )
+    rp = normalize_policy(resource_policy)
+    if _is_service(principal_arn):
+        subject: Node | str = principal_arn
+    else:
+        anonymous = principal_arn in (ANONYMOUS, "*")
+        subject = _Principal(_ANONYMOUS_STANDIN if anonymous else principal_arn, [], None)
+        ctx.update(qi._infer_condition_keys(subject, ctx))
+    ctx.setdefault("aws:SecureTransport", "true")
+    result = lps.resource_policy_authorization(subject, resource_owner, rp, action, resource_arn, ctx)
+    if result is lps.ResourcePolicyEvalResult.DENY_MATCH:
+        return "Deny"
+    if result is lps.ResourcePolicyEvalResult.NO_MATCH:
+        return None
+    if not _is_service(principal_arn) and principal_arn in (ANONYMOUS, "*"):
+        return "Allow" if _explain_anonymous(action, resource_arn, dict(ctx), rp).allowed else None
+    return "Allow"
 
 
 def evaluate(

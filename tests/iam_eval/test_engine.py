@@ -3,7 +3,7 @@ operator reference). If one of these fails, the access matrix proves nothing."""
 
 import pytest
 
-from .engine import ALLOW_ALL, PolicyError, evaluate, explain
+from iam_eval import ALLOW_ALL, PolicyError, evaluate, explain
 
 A, B, C = "111111111111", "222222222222", "333333333333"
 BUCKET = f"mlops-artifacts-{A}-eu-west-1"
@@ -518,3 +518,54 @@ def test_explain_gives_a_reason():
     assert not d.allowed
     assert "no_match" in d.reason
     assert "cross-account" in d.reason
+
+
+# ------------------------------------------------------------------- the resource policy alone (compat P1)
+@pytest.mark.parametrize(
+    ("condition", "context", "expected"),
+    [
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "true"}, None),
+        ({"Bool": {"aws:SecureTransport": "false"}}, {"aws:SecureTransport": "false"}, "Deny"),
+        # IAM: a negated operator on a missing key is true; ...IfExists on a missing key is true; Null tests
+        # presence.
+        ({"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, "Deny"),
+        ({"StringNotEqualsIfExists": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, "Deny"),
+        (
+            {
+                "StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+                "Null": {"s3:x-amz-server-side-encryption": "false"},
+            },
+            {},
+            None,
+        ),
+        ({"StringEquals": {"s3:x-amz-server-side-encryption": "aws:kms"}}, {}, None),
+        # ArnLike matches each ARN part on its own: the role of B matches, C's does not.
+        ({"ArnNotLike": {"aws:PrincipalArn": ["arn:aws:iam::2*:role/mlops-*"]}}, {}, None),
+    ],
+)
+def test_bucket_policy_deny_alone(condition, context, expected):
+    from iam_eval import resource_policy_effect
+
+    deny = {"Effect": "Deny", "Principal": "*", "Action": "s3:PutObject", "Resource": f"{BUCKET_ARN}/*"}
+    bucket_policy = policy({**deny, "Condition": condition})
+    assert resource_policy_effect(B_ACTION, "s3:PutObject", OBJECT, bucket_policy, A, context) == expected
+
+
+def test_bucket_policy_grant_alone():
+    from iam_eval import ANONYMOUS, resource_policy_effect
+
+    grant = grant_account(B, B_ACTION, "s3:GetObject", OBJECT)
+    assert resource_policy_effect(B_ACTION, "s3:GetObject", OBJECT, policy(grant), A) == "Allow"
+    assert resource_policy_effect(B_OTHER, "s3:GetObject", OBJECT, policy(grant), A) is None
+    assert resource_policy_effect(ANONYMOUS, "s3:GetObject", OBJECT, policy(grant), A) is None
+
+
+def test_identity_alone_decides_other_requests_on_roles_and_aliases():
+    # iam:PassRole is not governed by the role's trust policy; an alias has no key policy.
+    role = f"arn:aws:iam::{B}:role/mlops-training-sagemaker"
+    alias = f"arn:aws:kms:eu-west-1:{A}:alias/mlops-artifacts"
+    assert evaluate(PIPELINE, "iam:PassRole", role, {}, [ALLOW_ALL]) is False  # cross account
+    assert evaluate(B_ACTION, "iam:PassRole", role, {}, [allow("iam:PassRole", role)]) is True
+    assert evaluate(PIPELINE, "kms:CreateAlias", alias, {}, [allow("kms:CreateAlias", alias)]) is True
+    with pytest.raises(ValueError, match="key/trust policy"):
+        evaluate(B_ACTION, "sts:AssumeRole", role, {}, [ALLOW_ALL])
