@@ -94,11 +94,16 @@ def _failure_config(config: dict, args: argparse.Namespace) -> dict:
     return config
 
 
-def _damage_model(aws, run) -> None:
-    """--fail-deploy: replace the trained model.tar.gz by bytes no XGBoost container can load."""
+def damage_model(aws, runner, run) -> None:
+    """--fail-deploy: replace the trained model.tar.gz by bytes no XGBoost container can load, written as
+    the training job writes models (B's SageMaker role): A's admin is the key administrator and may not
+    encrypt with the CMK, so it could not write the object."""
     url = run["result"].training_output["model_data_url"]
     bucket, key = url[5:].split("/", 1)
-    aws.client("s3", "shared").put_object(Bucket=bucket, Key=key, Body=b"this is not a model archive\n")
+    trainer = aws.session_for_role(runner.outputs["training"]["sagemaker_role_arn"], "SageMaker")
+    aws.client("s3", session=trainer).put_object(
+        Bucket=bucket, Key=key, Body=b"this is not a model archive\n"
+    )
 
 
 def _keep(aws, workspace, log) -> None:
@@ -181,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
                 )
                 return 1
             log("--fail-deploy: the second execution deploys a damaged model artifact")
-            before_deploy = lambda r: _damage_model(aws, r)  # noqa: E731
+            before_deploy = lambda r: damage_model(aws, runner, r)  # noqa: E731
         approval = "reject" if args.reject else "interactive" if args.interactive else "auto"
         result = runner.run(config, data_dir, approval=approval, before_deploy=before_deploy)
         total = time.monotonic() - log.started
@@ -224,6 +229,8 @@ def _summary(aws, runner, counts, result, total) -> None:
         s = result.score
         text = f"AUC {s['auc']:.4f}, accuracy {s['accuracy']:.4f}" if "auc" in s else f"RMSE {s['rmse']:.4f}"
         print(f"  score       {text} on {s['rows']} validation rows")
+    if aws.authorizer is not None:
+        print(f"  authorized  {aws.authorizer.record.summary()}")
     print(f"  total       {total:.1f} s")
 
 

@@ -6,7 +6,8 @@
 product does; where the emulator cannot evaluate a policy, the patch says so and the access proof covers it.
 
 Patches
-  P1 s3-policy-conditions  bucket-policy Conditions evaluated correctly (moto applies any conditional Deny).
+  P1 s3-policy-conditions  bucket policies evaluated by the project's policy engine, iam_eval, with the
+                           request's context (moto applies any conditional Deny).
   P2 sfn-api               ValidateStateMachineDefinition, ListStateMachineVersions (missing; Terraform's
                            aws_sfn_state_machine calls both).
   P3 sfn-credentials       ASL task calls act as the execution's role (moto: fixed keys of 123456789012).
@@ -31,9 +32,7 @@ Patches
 
 from __future__ import annotations
 
-import contextvars
 import datetime
-import fnmatch
 import functools
 import json
 import logging
@@ -138,28 +137,18 @@ def _epoch(value: Any) -> Any:
     return value
 
 
-# ================================================================================================ P1 S3
-# policy
+# ============================================================================================ P1 S3 policy
 # Gap: moto evaluates a bucket policy without any request context and evaluates only StringEquals; any other
 # operator "holds". So a Deny with Condition {"StringNotEquals": {"s3:x-amz-server-side-encryption":
-# "aws:kms"}}
-# or {"Bool": {"aws:SecureTransport": "false"}} refuses every object request, even a correct one.
+# "aws:kms"}} or {"Bool": {"aws:SecureTransport": "false"}} refuses every object request, even a correct one.
 # See it: Emulator(compat=False); put the standard "deny unencrypted" + "deny non-TLS" policy on a bucket;
-# put_object(..., ServerSideEncryption="aws:kms") -> AccessDenied (tests/rehearsal/test_compat_s3_policy.py).
-# Fix: give the evaluation the request's context and implement the IAM condition operators the policies use,
-# with
-# IAM's documented semantics (a missing key makes positive operators false, negated operators true;
-# ...IfExists
-# is true when the key is missing; Null tests presence). Conservative where it cannot know: an operator it
-# does not
-# implement, or a key it cannot compute, makes a Deny apply and an Allow not apply (never more permissive than
-# moto was). Principals in bucket policies are still not evaluated by moto (documented gap: access proof).
-S3_CONTEXT: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("s3_context", default=None)
-_UNKNOWN = object()
-
-
+# put_object(..., ServerSideEncryption="aws:kms") -> AccessDenied (tests/rehearsal/test_compat.py).
+# Fix: moto's bucket check asks the project's one policy engine (iam_eval.resource_policy_effect) about the
+# request's caller and context, which the emulator's authorizer derived (rehearsal.authz; it has already
+# authorized the request as a whole), so the bucket policy means here what it means in the access proof.
 def _principal_for_access_key(access_key: str) -> tuple[str, str] | None:
-    """(principal ARN, account) of a moto access key: user or assumed role; None when unknown."""
+    """(principal ARN, account) of a moto access key: user or assumed role; None when unknown (also the
+    authorizer's way to name a caller, rehearsal.authz)."""
     from moto.iam.models import iam_backends
 
     for account_id, account in list(iam_backends.items()):
@@ -185,142 +174,27 @@ def _access_key_of(headers: Any, query: str) -> str | None:
     return match.group(1) if match else None
 
 
-def s3_request_context(headers: Any, scheme: str, query: str = "") -> dict[str, Any]:
-    """Condition keys computed for an S3 request (a missing key is absent from the request)."""
-    lower = {k.lower(): v for k, v in dict(headers).items()}
-    context: dict[str, Any] = {"aws:SecureTransport": "true" if scheme == "https" else "false"}
-    for header in (
-        "x-amz-server-side-encryption",
-        "x-amz-server-side-encryption-aws-kms-key-id",
-        "x-amz-acl",
-        "x-amz-server-side-encryption-customer-algorithm",
-    ):
-        if header in lower:
-            context[f"s3:{header}"] = lower[header]
-    access_key = _access_key_of(headers, query)
-    principal = _principal_for_access_key(access_key) if access_key else None
-    if principal:
-        context["aws:PrincipalArn"], context["aws:PrincipalAccount"] = principal
-    else:  # unsigned, or keys unknown to moto: cannot say who it is
-        context["aws:PrincipalArn"] = context["aws:PrincipalAccount"] = _UNKNOWN
-    return context
-
-
-_COMPUTED_KEYS = {
-    "aws:securetransport",
-    "aws:principalarn",
-    "aws:principalaccount",
-    "s3:x-amz-server-side-encryption",
-    "s3:x-amz-server-side-encryption-aws-kms-key-id",
-    "s3:x-amz-acl",
-    "s3:x-amz-server-side-encryption-customer-algorithm",
-}
-
-
-def _string_match(operator: str, actual: str, expected: str) -> bool:
-    if operator in ("StringEquals", "ArnEquals"):
-        return actual == expected
-    if operator == "StringEqualsIgnoreCase":
-        return actual.lower() == expected.lower()
-    if operator in ("StringLike", "ArnLike"):
-        return fnmatch.fnmatchcase(actual, expected)
-    if operator == "Bool":
-        return actual.lower() == str(expected).lower()
-    raise KeyError(operator)
-
-
-_POSITIVE = {"StringEquals", "StringEqualsIgnoreCase", "StringLike", "ArnEquals", "ArnLike", "Bool"}
-_NEGATED = {
-    "StringNotEquals": "StringEquals",
-    "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
-    "StringNotLike": "StringLike",
-    "ArnNotEquals": "ArnEquals",
-    "ArnNotLike": "ArnLike",
-}
-
-
-def evaluate_condition_block(condition: dict[str, Any], context: dict[str, Any]) -> bool | None:
-    """True/False per IAM semantics (all operators AND, all keys AND, values OR); None when it cannot tell."""
-    lowered = {k.lower(): v for k, v in context.items()}
-    for raw_operator, entries in condition.items():
-        if ":" in raw_operator:  # ForAnyValue:/ForAllValues: (multi-valued keys): not implemented
-            return None
-        if_exists = raw_operator.endswith("IfExists")
-        operator = raw_operator[: -len("IfExists")] if if_exists else raw_operator
-        for key, values in entries.items():
-            expected = values if isinstance(values, list) else [values]
-            expected = [str(v) if not isinstance(v, bool) else str(v).lower() for v in expected]
-            if key.lower() not in _COMPUTED_KEYS:
-                return None
-            actual = lowered.get(key.lower())
-            if actual is _UNKNOWN:
-                return None
-            if operator == "Null":
-                present = actual is not None
-                if not any((v.lower() == "true") != present for v in expected):
-                    return False
-                continue
-            if actual is None:
-                if if_exists:
-                    continue
-                if operator in _NEGATED:
-                    continue
-                if operator in _POSITIVE:
-                    return False
-                return None
-            if operator in _POSITIVE:
-                if not any(_string_match(operator, str(actual), v) for v in expected):
-                    return False
-            elif operator in _NEGATED:
-                if any(_string_match(_NEGATED[operator], str(actual), v) for v in expected):
-                    return False
-            else:
-                return None
-    return True
-
-
 def _install_s3_policy_conditions() -> None:
     from moto.iam import access_control
     from moto.s3 import models as s3_models
-    from moto.s3 import responses as s3_responses
 
-    original_setup = s3_responses.S3Response.setup_class
+    import iam_eval
 
-    def setup_class(
-        self: Any, request: Any, full_url: str | None = None, headers: Any = None, *a: Any, **kw: Any
-    ) -> None:
-        original_setup(self, request, full_url, headers, *a, **kw)
-        url = full_url or getattr(request, "url", "") or ""
-        scheme = getattr(request, "scheme", None) or url.split(":", 1)[0]
-        query = url.split("?", 1)[1] if "?" in url else ""
-        S3_CONTEXT.set(s3_request_context(request.headers, scheme, query))
-
-    _patch(s3_responses.S3Response, "setup_class", setup_class)
+    from . import authz
 
     def get_permission(self: Any, action: str, resource: str) -> Any:
         PermissionResult = access_control.PermissionResult
         if self.policy is None:
             return PermissionResult.NEUTRAL
-        policy = json.loads(self.policy.decode() if isinstance(self.policy, bytes) else self.policy)
-        statements = policy.get("Statement", [])
-        statements = statements if isinstance(statements, list) else [statements]
-        context = S3_CONTEXT.get() or {}
-        permitted = False
-        for statement in statements:
-            condition = statement.get("Condition")
-            stripped = {k: v for k, v in statement.items() if k != "Condition"}
-            result = access_control.IAMPolicyStatement(stripped).is_action_permitted(action, resource)
-            if result == PermissionResult.NEUTRAL:
-                continue
-            holds = True if not condition else evaluate_condition_block(condition, context)
-            if holds is None:  # cannot tell: a Deny applies, an Allow does not (as strict as moto or more)
-                holds = statement.get("Effect") == "Deny"
-            if not holds:
-                continue
-            if statement.get("Effect") == "Deny":
-                return PermissionResult.DENIED
-            permitted = True
-        return PermissionResult.PERMITTED if permitted else PermissionResult.NEUTRAL
+        request = authz.current()
+        if request is None or request.caller is None:  # served without the authorizer: cannot tell
+            return PermissionResult.DENIED
+        effect = iam_eval.resource_policy_effect(
+            request.caller.arn, action, resource, self.policy, self.account_id, authz.s3_context(request)
+        )
+        if effect == "Deny":
+            return PermissionResult.DENIED
+        return PermissionResult.PERMITTED if effect == "Allow" else PermissionResult.NEUTRAL
 
     _patch(s3_models.FakeBucket, "get_permission", get_permission)
 

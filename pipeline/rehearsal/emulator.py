@@ -13,6 +13,11 @@ Organizations
 does) and reaches an account by assuming it; Terraform does the same with `assume_role` (see
 terraform_settings).
 
+Authorization: every request is authorized as AWS would authorize it before moto serves it
+(`rehearsal.authz`, installed with the compat layer; `aws.authorizer.record` counts the decisions). Who asks
+for a role's credentials is who would on AWS (`session_for_role`): the outside caller for the bootstrap role,
+the service for a service role, an operator of the role's account (its admin role) for any other.
+
 TLS: the server serves HTTPS with a self-signed certificate for 127.0.0.1/localhost that the emulator
 generates
 (its path is `ca_bundle`, exported as AWS_CA_BUNDLE, which boto3, the AWS CLI and Terraform's AWS SDK read).
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import json
 import os
 import socket
 import tempfile
@@ -42,10 +48,7 @@ ADMIN_ROLE_NAME = "OrganizationAccountAccessRole"
 # Credentials of the "outside" caller (moto's default account, 123456789012) that assumes into the accounts.
 BOOTSTRAP_ACCESS_KEY = "rehearsal"
 BOOTSTRAP_SECRET_KEY = "rehearsal"
-_ADMIN_TRUST = (
-    '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},'
-    '"Action":"sts:AssumeRole"}]}'
-)
+ORGANIZATION_ACCOUNT = "123456789012"  # the outside caller's account: the organisation's management account
 _ADMIN_POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
 
 
@@ -108,6 +111,8 @@ class Emulator:
     port: int = 0
     tls: bool = True
     compat: bool = True
+    # Tests only: record the authorizer's decisions but serve every request (to show a gap exists without it).
+    enforce: bool = True
     workdir: Path | None = None
 
     _server: Any = field(default=None, init=False, repr=False)
@@ -115,6 +120,7 @@ class Emulator:
     _sessions: dict[str, boto3.Session] = field(default_factory=dict, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
     ca_bundle: Path | None = field(default=None, init=False)
+    authorizer: Any = field(default=None, init=False, repr=False)
     start_seconds: float = field(default=0.0, init=False)
 
     # ------------------------------------------------------------------------------------------ lifecycle
@@ -150,6 +156,7 @@ class Emulator:
             from . import compat
 
             compat.install(self)  # raises if another emulator of this process holds it
+        emulator = self
 
         class _Server(ThreadedMotoServer):
             def _server_entry(inner) -> None:
@@ -162,6 +169,10 @@ class Emulator:
 
                 try:
                     app = DomainDispatcherApplication(create_backend_app)
+                    if emulator.compat:
+                        from .authz import Authorizer
+
+                        app = emulator.authorizer = Authorizer(app, BOOTSTRAP_ACCESS_KEY, emulator.enforce)
                     inner._server = make_server(
                         inner._ip_address,
                         inner._port,
@@ -252,12 +263,13 @@ class Emulator:
     def session_for_role(
         self, role_arn: str, session_name: str = "rehearsal", source: boto3.Session | None = None
     ) -> boto3.Session:
-        """Assume `role_arn` (from `source`, default: the outside caller); a Session with its keys."""
+        """Assume `role_arn` from `source`, or (no source) as whoever would ask for it on AWS
+        (`_assumer`); a Session with its keys."""
         cache_key = f"{role_arn}|{session_name}|{id(source) if source else ''}"
         with self._lock:
             if cache_key in self._sessions:
                 return self._sessions[cache_key]
-        sts = self.client("sts", session=source or self.bootstrap_session())
+        sts = self.client("sts", session=source or self._assumer(role_arn))
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name)["Credentials"]
         session = boto3.Session(
             aws_access_key_id=creds["AccessKeyId"],
@@ -269,20 +281,98 @@ class Emulator:
             self._sessions[cache_key] = session
         return session
 
+    def _assumer(self, role_arn: str) -> boto3.Session:
+        """Who asks STS for `role_arn` on AWS. The bootstrap role: the outside caller (the organisation's
+        management account). A role that trusts a service: that service, for the resource configured with the
+        role (a state machine, training job, model, function, pipeline: AWS assumes a service role only for a
+        resource that names it, with aws:SourceAccount/aws:SourceArn of that resource). Any other role: an
+        operator of its account, signed in as the account's admin role."""
+        if role_arn.rsplit("/", 1)[-1] == ADMIN_ROLE_NAME or not self.compat:
+            return self.bootstrap_session()
+        from .authz import service_credentials
+
+        account = role_arn.split(":")[4]
+        found = self._service_resource(role_arn) or self._trusted_service(role_arn)
+        if found is not None:
+            service, source_arn = found
+            key = service_credentials(service, account, source_arn)
+            return boto3.Session(aws_access_key_id=key, aws_secret_access_key=key, region_name=self.region)
+        return self.session(account)
+
+    @staticmethod
+    def _trusted_service(role_arn: str) -> tuple[str, None] | None:
+        """A role no resource uses yet whose trust names one service and no one else: that service, for a
+        resource of the role's account the emulator does not hold (a test that plays the service itself).
+        It brings aws:SourceAccount but no aws:SourceArn: a trust that names its resource refuses it."""
+        from moto.iam.models import iam_backends
+
+        account, name = role_arn.split(":")[4], role_arn.rsplit("/", 1)[-1]
+        role = next((r for r in iam_backends[account]["aws"].roles.values() if r.name == name), None)
+        if role is None:
+            return None
+        principals: set[tuple[str, str]] = set()
+        for statement in json.loads(role.assume_role_policy_document).get("Statement", []):
+            principal = statement.get("Principal")
+            if not isinstance(principal, dict):  # "*": anyone, not a service role
+                return None
+            for kind, values in principal.items():
+                principals |= {(kind, v) for v in ([values] if isinstance(values, str) else values)}
+        if len(principals) == 1 and next(iter(principals))[0] == "Service":
+            return next(iter(principals))[1], None
+        return None
+
+    def _service_resource(self, role_arn: str) -> tuple[str, str | None] | None:
+        """(service principal, aws:SourceArn) of the resource of the role's account that uses `role_arn`."""
+        from moto.awslambda.models import lambda_backends
+        from moto.codepipeline.models import codepipeline_backends
+        from moto.sagemaker.models import sagemaker_backends
+        from moto.stepfunctions.responses import get_backend as stepfunctions_backend
+
+        account = role_arn.split(":")[4]
+        # The backend the API serves (moto's ASL interpreter keeps its own: compat's execute_state_machine).
+        for machine in stepfunctions_backend(account, self.region).state_machines:
+            if machine.roleArn == role_arn:
+                return "states.amazonaws.com", machine.arn
+        sagemaker = sagemaker_backends[account][self.region]
+        for job in list(sagemaker.training_jobs.values()):
+            if job.role_arn == role_arn:
+                return "sagemaker.amazonaws.com", job.arn
+        for model in list(sagemaker._models.values()):
+            if model.execution_role_arn == role_arn:
+                return "sagemaker.amazonaws.com", model.arn
+        for function in lambda_backends[account][self.region].list_functions():
+            if function.role == role_arn:
+                # Lambda sends aws:SourceAccount, no aws:SourceArn, when it assumes the execution role
+                # (modules/prod-deployer/iam.tf says where AWS documents it).
+                return "lambda.amazonaws.com", None
+        for pipeline in codepipeline_backends[account][self.region].pipelines.values():
+            if pipeline.pipeline.get("roleArn") == role_arn:
+                return "codepipeline.amazonaws.com", pipeline._arn
+        return None
+
+    def _admin_trust(self) -> str:
+        """Who may assume an admin role: the management account (as AWS Organizations creates the role), and
+        the admin roles of the rehearsal's accounts, because the operator keeps every env's state in A's
+        bucket and Terraform's backend reaches it through A's admin role from each account's admin role
+        (apply.backend_settings). AWS needs that trust stated: a role assuming itself needs it too
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_update-role-trust-policy.html)."""
+        admins = [f"arn:aws:iam::{a}:role/{ADMIN_ROLE_NAME}" for a in self.accounts.values()]
+        principals = {"AWS": [f"arn:aws:iam::{ORGANIZATION_ACCOUNT}:root", *admins]}
+        statement = {"Effect": "Allow", "Principal": principals, "Action": "sts:AssumeRole"}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
     def _bootstrap(self) -> None:
-        """Create the admin role in each account (acting in the account through an assumed session)."""
+        """The admin role in each account, created as AWS Organizations creates it with a new member account
+        (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_create.html): by the
+        platform, not by an API call anyone in the account could make."""
+        from moto.iam.models import iam_backends
+
         for account_id in self.accounts.values():
-            arn = f"arn:aws:iam::{account_id}:role/{ADMIN_ROLE_NAME}"
-            iam = self.client("iam", session=self.session_for_role(arn, "bootstrap"))
-            try:
-                iam.get_role(RoleName=ADMIN_ROLE_NAME)
-            except iam.exceptions.NoSuchEntityException:
-                iam.create_role(
-                    RoleName=ADMIN_ROLE_NAME, AssumeRolePolicyDocument=_ADMIN_TRUST % "123456789012"
-                )
-                iam.put_role_policy(
-                    RoleName=ADMIN_ROLE_NAME, PolicyName="admin", PolicyDocument=_ADMIN_POLICY
-                )
+            iam = iam_backends[account_id]["aws"]
+            if any(role.name == ADMIN_ROLE_NAME for role in iam.roles.values()):
+                continue
+            iam.create_role(ADMIN_ROLE_NAME, self._admin_trust(), "/", None, "", [], None)
+            iam.put_role_policy(ADMIN_ROLE_NAME, "admin", _ADMIN_POLICY)
 
     # ------------------------------------------------------------------------------------- for other tools
     def env(self, account: str | None = None) -> dict[str, str]:

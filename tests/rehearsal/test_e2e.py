@@ -17,6 +17,7 @@ import sys
 import pytest
 
 from conftest import DATA, ROOT
+from rehearsal.__main__ import damage_model
 from rehearsal.runner import DEFAULT_CONFIG, DataError, PipelineRunner, load_dataset
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("emulator")]
@@ -149,11 +150,7 @@ def test_rejection_stops_at_approve(aws, runner, first_deployment):
 def test_failing_deployment_rolls_back_and_old_model_keeps_serving(aws, runner, first_deployment):
     before = serving(aws, runner)
 
-    def damage(run):
-        bucket, key = run["result"].training_output["model_data_url"][5:].split("/", 1)
-        aws.client("s3", "shared").put_object(Bucket=bucket, Key=key, Body=b"not a model")
-
-    result = runner.run(config(max_depth="4"), before_deploy=damage)
+    result = runner.run(config(max_depth="4"), before_deploy=lambda run: damage_model(aws, runner, run))
     assert result.failed.stage == "Deploy"
     assert result.failed.reason.startswith("JobFailed:") and "rolled back" in result.failed.reason
     assert serving(aws, runner) == before

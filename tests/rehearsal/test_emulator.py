@@ -13,8 +13,8 @@ def test_accounts_are_isolated_and_assumed_roles_act_in_their_account(aws):
     for name, account_id in aws.accounts.items():
         identity = aws.client("sts", name).get_caller_identity()
         assert identity["Account"] == account_id
-    aws.client("sqs", "shared").create_queue(QueueName="only-in-a")
-    assert "QueueUrls" not in aws.client("sqs", "training").list_queues()
+    key = aws.client("kms", "shared").create_key(Description="only in A")["KeyMetadata"]["KeyId"]
+    assert key not in {k["KeyId"] for k in aws.client("kms", "training").list_keys()["Keys"]}
 
 
 def test_env_points_tools_at_the_emulator(aws):
