@@ -11,7 +11,7 @@ ENVS        := shared training production
 TF_DIRS     := modules envs
 PYTEST_ARGS ?=
 
-.PHONY: help setup package demo test test-module test-fast regen fmt lint checkov plan apply access-report clean
+.PHONY: help setup package demo test test-module test-fast regen docs fmt lint checkov plan apply access-report clean
 
 help:
 	@echo "make demo            run the whole pipeline on an embedded AWS emulator (no AWS account needed)"
@@ -21,6 +21,7 @@ help:
 	@echo "make plan ENV=shared|training|production    plan one account's root (needs its backend.hcl and credentials)"
 	@echo "make apply ENV=...   apply it (order: shared, training, production)"
 	@echo "make demo DEMO_ARGS='--fail-gate'   failure paths: --fail-training --fail-gate --reject --fail-deploy; --data DIR; --keep"
+	@echo "make docs            regenerate the Inputs/Outputs tables of modules/*/README.md from variables.tf and outputs.tf"
 	@echo "make fmt | lint | checkov | package | access-report | clean"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -77,6 +78,10 @@ test-fast: setup
 regen: setup
 	@[ -n "$(CASE)" ] || { echo "usage: make regen CASE=<tests/.../case.yaml>" >&2; exit 2; }
 	PYTHONPATH=tests:pipeline $(PY) tests/regen_inventory.py $(CASE)
+
+# The generated part of each module README (between <!-- BEGIN_TF_DOCS --> and <!-- END_TF_DOCS -->).
+docs: setup
+	$(PY) scripts/gen_module_docs.py
 
 fmt: setup
 	terraform fmt -recursive modules

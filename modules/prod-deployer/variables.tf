@@ -170,7 +170,7 @@ variable "keep_versions" {
 }
 
 variable "log_kms_key_arn" {
-  description = "ARN of the CMK in this account and region that encrypts the Lambda's log group (its key policy must allow CloudWatch Logs). Its ARN also gives the module the account, region and partition."
+  description = "ARN of the CMK in this account and region that encrypts the Lambda's log group (its key policy must allow CloudWatch Logs)."
   type        = string
   nullable    = false
 
