@@ -72,7 +72,7 @@ def test_parser_reads_what_hcl2_reads(module):
 
 def module_copy(tmp_path: Path) -> Path:
     copy = tmp_path / "kms-key"
-    shutil.copytree(ROOT / "modules" / "kms-key", copy, ignore=shutil.ignore_patterns("examples"))
+    shutil.copytree(ROOT / "modules" / "kms-key", copy)
     return copy
 
 
@@ -99,6 +99,20 @@ def test_a_readme_without_markers_fails(tmp_path):
     result = run("--check", str(copy))
     assert result.returncode == 2
     assert f"{readme}: needs one {gen.BEGIN}" in result.stderr
+
+
+def test_a_module_without_an_example_fails(tmp_path):
+    copy = module_copy(tmp_path)
+    shutil.rmtree(copy / "examples")
+    result = run("--check", str(copy))
+    assert result.returncode == 2
+    assert "examples/basic/main.tf: missing" in result.stderr
+
+
+def test_the_readme_shows_the_planned_example():
+    module = ROOT / "modules" / "prod-deployer"
+    readme = (module / "README.md").read_text()
+    assert "```hcl\n" + (module / "examples/basic/main.tf").read_text() + "```\n" in readme
 
 
 def test_tables_show_required_defaults_and_escape_markdown():

@@ -191,6 +191,20 @@ def prepare_env(env: str) -> Path:
     return d
 
 
+def prepare_example(module: str) -> Path:
+    """This worker's copy of modules/<module>/examples/basic, planned as the root module it is: the whole
+    modules/ tree is copied (an example calls "../..", which may call a sibling such as "../kms-key") beside a
+    link to build/, so relative paths resolve as in the repo; the provider gets the fake credentials through
+    an override file, as an env does."""
+    d = _workdir(f"examples/{module}")
+    example = d / "modules" / module / "examples" / "basic"
+    if not d.is_dir():
+        shutil.copytree(REPO / "modules", d / "modules", ignore=shutil.ignore_patterns(".terraform*"))
+        (d / "build").symlink_to(REPO / "build", target_is_directory=True)
+        (example / "zz_test_provider_override.tf").write_text(env_provider_override())
+    return example
+
+
 def _plan(tfdir: Path, var_files: list[Path], overrides: dict[str, Any] | None) -> dict:
     init(tfdir)
     args = [f"-var-file={f}" for f in var_files]
@@ -206,8 +220,8 @@ def _plan(tfdir: Path, var_files: list[Path], overrides: dict[str, Any] | None) 
 
 
 def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str, Any] | None = None) -> Path:
-    """The plan JSON of modules/<target> (kind "module") or envs/<target> (kind "env") with these inputs,
-    planned once per session."""
+    """The plan JSON of modules/<target> (kind "module") or envs/<target> (kind "env") with these inputs, or
+    of modules/<target>/examples/basic (kind "example", no inputs), planned once per session."""
     inputs = [kind, target, [[f.name, f.read_text()] for f in var_files], overrides or {}]
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
     path = WORK / f"{run_id()}.plans" / f"{kind}-{target}-{key}.json"
@@ -216,6 +230,8 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
             if kind == "module":
                 names = sorted({n for f in var_files for n in tfvars_names(f)} | set(overrides or {}))
                 tfdir = prepare_module(target, names)
+            elif kind == "example":
+                tfdir = prepare_example(target)
             else:
                 tfdir = prepare_env(target)
             plan = _plan(tfdir, var_files, overrides)
@@ -223,6 +239,11 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
             partial.write_text(json.dumps(plan))
             os.replace(partial, path)
     return path
+
+
+def plan_example(module: str) -> dict:
+    """The plan of modules/<module>/examples/basic, as a user would run it (no variables)."""
+    return load_plan(plan_file("example", module, []))
 
 
 @cache

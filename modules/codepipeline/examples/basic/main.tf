@@ -1,0 +1,27 @@
+# The pipeline in account A, with a CodeCommit source. In envs/shared every value below comes from the contract
+# module and the other modules of account A.
+module "pipeline" {
+  source = "../.."
+
+  account_id               = "111111111111"
+  name                     = "mlops-pipeline"
+  role_name                = "mlops-pipeline"
+  artifact_bucket_name     = "mlops-artifacts-111111111111-eu-west-1"
+  artifact_bucket_arn      = "arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1"
+  artifact_kms_key_arn     = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+  pipeline_artifact_prefix = "mlops-pipeline/"
+
+  training = {
+    action_role_arn   = "arn:aws:iam::222222222222:role/mlops-training-action"
+    state_machine_arn = "arn:aws:states:eu-west-1:222222222222:stateMachine:mlops-training"
+  }
+  deploy = {
+    action_role_arn   = "arn:aws:iam::333333333333:role/mlops-deploy-action"
+    callback_role_arn = "arn:aws:iam::111111111111:role/mlops-pipeline-callback"
+    function_name     = "mlops-deployer"
+  }
+  approval = { emails = ["ml-approvers@example.com"], timeout_in_minutes = 1440 }
+
+  pipeline_source = { type = "codecommit", repository_name = "mlops-training", branch = "main" }
+  tags            = { project = "mlops" }
+}
