@@ -11,9 +11,13 @@ import json
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from .errors import JobFailed, PermissionDenied, classify_client_error, error_code
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
 
 MAX_ARTIFACT_BYTES = 1024 * 1024  # a training output is a few hundred bytes; refuse anything absurd
 
@@ -37,7 +41,7 @@ class TrainingOutput:
     quality_gate: QualityGate
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -127,7 +131,7 @@ def decode_artifact(body: bytes) -> Any:
         raise JobFailed(f"input artifact {name} is not valid JSON: {exc}") from None
 
 
-def read_training_output(s3: Any, bucket: str, key: str) -> TrainingOutput:
+def read_training_output(s3: S3Client, bucket: str, key: str) -> TrainingOutput:
     """Fetch s3://bucket/key with the job's artifact credentials and parse the training output."""
     try:
         response = s3.get_object(Bucket=bucket, Key=key)

@@ -8,16 +8,23 @@ that any kept config refers to, and the names just deployed. Errors are logged, 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from .deploy import Names, TimeBudget, describe_endpoint
 from .logs import JsonLogger
 
+if TYPE_CHECKING:
+    from mypy_boto3_sagemaker import SageMakerClient
 
-def _list(sm: Any, operation: str, key: str, prefix: str) -> list[dict[str, Any]]:
+
+def _list(
+    sm: SageMakerClient, operation: Literal["list_endpoint_configs", "list_models"], key: str, prefix: str
+) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for page in sm.get_paginator(operation).paginate(NameContains=prefix):
-        items.extend(page.get(key, []))
+        listing: Mapping[str, Any] = page  # key names the page's list, which the page type cannot say
+        items.extend(listing.get(key, []))
     return items
 
 
@@ -27,14 +34,14 @@ def _newest_first(items: list[dict[str, Any]], name_key: str, prefix: str) -> li
 
 
 def clean_up(
-    sm: Any, prefix: str, keep: int, names: Names, log: JsonLogger, budget: TimeBudget
+    sm: SageMakerClient, prefix: str, keep: int, names: Names, log: JsonLogger, budget: TimeBudget
 ) -> dict[str, Any]:
     """Delete superseded configs and models; returns what was deleted and kept (also logged)."""
     if keep <= 0:
         return {"skipped": "KEEP_VERSIONS is 0"}
     deleted_configs: list[str] = []
     deleted_models: list[str] = []
-    endpoint = describe_endpoint(sm, names.endpoint) or {}
+    endpoint: Mapping[str, Any] = describe_endpoint(sm, names.endpoint) or {}
     in_use_config = endpoint.get("EndpointConfigName")
     pending_config = (endpoint.get("PendingDeploymentSummary") or {}).get("EndpointConfigName")
 

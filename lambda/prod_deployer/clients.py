@@ -2,47 +2,65 @@
 
 ``ClientFactory`` builds boto3 clients in the Lambda's own account and region (SageMaker, CloudWatch, STS),
 an S3 client with the job's artifact credentials, and a CodePipeline client with the credentials of A's
-callback role. boto3 is imported on first use, which keeps the handler module cheap to import.
+callback role. boto3 is imported on first use, which keeps the handler module cheap to import. The client
+types come from the boto3 stubs (mypy-boto3-*), which exist only for the type checker: the Lambda runtime
+has boto3, not them, hence the TYPE_CHECKING imports.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .event import ArtifactCredentials
+
+if TYPE_CHECKING:
+    from botocore.config import Config
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sts import STSClient
+    from mypy_boto3_sts.type_defs import CredentialsTypeDef
+
+Client = TypeVar("Client")
 
 
 class ClientFactory:
     """Default factory: boto3 clients with standard retries and short timeouts (never hang the Lambda)."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Any] = {}
+        self._cache: dict[str, object] = {}
 
     @staticmethod
-    def _config(**extra: Any) -> Any:
+    def _config(**extra: Any) -> Config:
         from botocore.config import Config
 
         return Config(
             connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 4}, **extra
         )
 
-    def _cached(self, service: str) -> Any:
+    def _cached(self, service: str, make: Callable[[], Client]) -> Client:
         if service not in self._cache:
-            import boto3
+            self._cache[service] = make()
+        return cast("Client", self._cache[service])
 
-            self._cache[service] = boto3.client(service, config=self._config())
-        return self._cache[service]
+    def sts(self) -> STSClient:
+        import boto3
 
-    def sts(self) -> Any:
-        return self._cached("sts")
+        return self._cached("sts", lambda: boto3.client("sts", config=self._config()))
 
-    def sagemaker(self) -> Any:
-        return self._cached("sagemaker")
+    def sagemaker(self) -> SageMakerClient:
+        import boto3
 
-    def cloudwatch(self) -> Any:
-        return self._cached("cloudwatch")
+        return self._cached("sagemaker", lambda: boto3.client("sagemaker", config=self._config()))
 
-    def s3(self, credentials: ArtifactCredentials) -> Any:
+    def cloudwatch(self) -> CloudWatchClient:
+        import boto3
+
+        return self._cached("cloudwatch", lambda: boto3.client("cloudwatch", config=self._config()))
+
+    def s3(self, credentials: ArtifactCredentials) -> S3Client:
         """S3 with the job's artifact credentials; SigV4 is required to read SSE-KMS objects."""
         import boto3
 
@@ -54,7 +72,7 @@ class ClientFactory:
             config=self._config(signature_version="s3v4"),
         )
 
-    def codepipeline(self, credentials: dict[str, str]) -> Any:
+    def codepipeline(self, credentials: CredentialsTypeDef) -> CodePipelineClient:
         """CodePipeline with the assumed callback role's credentials (STS AssumeRole ``Credentials``)."""
         import boto3
 

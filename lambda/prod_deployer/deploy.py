@@ -8,13 +8,19 @@ each function makes a few API calls and returns an Outcome, and the pipeline re-
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .artifact import TrainingOutput
 from .config import EndpointSettings, InstanceSettings, Settings
 from .errors import ConfigurationError, JobFailed, classify_client_error, error_code, error_message
 from .logs import JsonLogger
 from .pipeline import Outcome
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_sagemaker import SageMakerClient
+    from mypy_boto3_sagemaker.type_defs import DescribeEndpointOutputTypeDef, TagTypeDef
+
 
 VARIANT_NAME = "AllTraffic"
 BUSY = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "OutOfService", "Deleting"})
@@ -58,7 +64,7 @@ def _already_exists(exc: BaseException) -> bool:
 
 def sagemaker_tags(
     settings: Settings, training: TrainingOutput, execution_id: str | None
-) -> list[dict[str, str]]:
+) -> list[TagTypeDef]:
     tags = dict(settings.tags)
     tags["managed-by"] = "prod-deployer"
     tags["training-job-name"] = training.training_job_name
@@ -111,11 +117,11 @@ def deployment_config(instance: InstanceSettings) -> dict[str, Any]:
 
 
 def ensure_model(
-    sm: Any,
+    sm: SageMakerClient,
     name: str,
     training: TrainingOutput,
     settings: Settings,
-    tags: list[dict[str, str]],
+    tags: list[TagTypeDef],
     log: JsonLogger,
 ) -> bool:
     """Create the model unless it exists; True if created."""
@@ -147,7 +153,12 @@ def ensure_model(
 
 
 def ensure_endpoint_config(
-    sm: Any, name: str, model: str, endpoint: EndpointSettings, tags: list[dict[str, str]], log: JsonLogger
+    sm: SageMakerClient,
+    name: str,
+    model: str,
+    endpoint: EndpointSettings,
+    tags: list[TagTypeDef],
+    log: JsonLogger,
 ) -> bool:
     """Create the endpoint config unless it exists; True if created."""
     try:
@@ -174,7 +185,7 @@ def ensure_endpoint_config(
     return True
 
 
-def describe_endpoint(sm: Any, name: str) -> dict[str, Any] | None:
+def describe_endpoint(sm: SageMakerClient, name: str) -> DescribeEndpointOutputTypeDef | None:
     try:
         return sm.describe_endpoint(EndpointName=name)
     except Exception as exc:
@@ -196,7 +207,7 @@ TYPE_CHANGE_REASONS = {
 }
 
 
-def serving_type(sm: Any, config_name: str) -> str:
+def serving_type(sm: SageMakerClient, config_name: str) -> str:
     """The type of an endpoint config: serverless when its variants carry ServerlessConfig, else instance
     (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ProductionVariant.html)."""
     try:
@@ -207,7 +218,7 @@ def serving_type(sm: Any, config_name: str) -> str:
     return "serverless" if any(v.get("ServerlessConfig") for v in variants) else "instance"
 
 
-def check_endpoint_type(sm: Any, name: str, endpoint: EndpointSettings, log: JsonLogger) -> None:
+def check_endpoint_type(sm: SageMakerClient, name: str, endpoint: EndpointSettings, log: JsonLogger) -> None:
     """Refuse a change of endpoint type before anything is created, so a refused run leaves nothing behind.
 
     A Failed endpoint is deleted and created again with the new settings, and one being deleted is waited for,
@@ -232,7 +243,7 @@ def check_endpoint_type(sm: Any, name: str, endpoint: EndpointSettings, log: Jso
     )
 
 
-def check_alarms(cloudwatch: Any, names: tuple[str, ...]) -> None:
+def check_alarms(cloudwatch: CloudWatchClient, names: tuple[str, ...]) -> None:
     """The rollback alarms must exist, or SageMaker would refuse the update (or never roll back)."""
     if not names:
         return
@@ -270,11 +281,11 @@ def retry_token(reason: str, polls: int = 0) -> dict[str, Any]:
 
 
 def start_deployment(
-    sm: Any,
-    cloudwatch: Any,
+    sm: SageMakerClient,
+    cloudwatch: CloudWatchClient,
     names: Names,
     endpoint: EndpointSettings,
-    tags: list[dict[str, str]],
+    tags: list[TagTypeDef],
     log: JsonLogger,
     budget: TimeBudget,
     polls: int = 0,
@@ -349,7 +360,10 @@ def start_deployment(
 
 
 def check_deployment(
-    sm: Any, token: dict[str, Any], log: JsonLogger, described: dict[str, Any] | None = None
+    sm: SageMakerClient,
+    token: dict[str, Any],
+    log: JsonLogger,
+    described: DescribeEndpointOutputTypeDef | None = None,
 ) -> Outcome:
     """One DescribeEndpoint, turned into success, continuation or a JobFailed."""
     names = Names(token["endpoint"], token["config"], token["model"])

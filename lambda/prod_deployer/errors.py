@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-JOB_FAILED = "JobFailed"
-CONFIGURATION_ERROR = "ConfigurationError"
-PERMISSION_ERROR = "PermissionError"
+from typing import Final, Literal
+
+# The failure types this deployer reports, a subset of CodePipeline's FailureDetails.type.
+FailureType = Literal["JobFailed", "ConfigurationError", "PermissionError"]
+JOB_FAILED: Final = "JobFailed"
+CONFIGURATION_ERROR: Final = "ConfigurationError"
+PERMISSION_ERROR: Final = "PermissionError"
 
 
 class DeployError(Exception):
     """A failure reported to the pipeline with PutJobFailureResult."""
 
-    failure_type: str = JOB_FAILED
+    failure_type: FailureType = JOB_FAILED
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -124,7 +124,8 @@ def parse_job(event: Any) -> Job:
         raise ConfigurationError("input artifact has no S3 location (bucketName, objectKey)") from None
     if not isinstance(bucket, str) or not bucket or not isinstance(key, str) or not key:
         raise ConfigurationError("input artifact S3 location is empty")
-    creds = data.get("artifactCredentials")
+    # Anything but a mapping with both keys is refused below (KeyError, TypeError, AttributeError).
+    creds: Any = data.get("artifactCredentials")
     try:
         credentials = ArtifactCredentials(
             creds["accessKeyId"], creds["secretAccessKey"], creds.get("sessionToken", "")

@@ -41,6 +41,7 @@ from .errors import (
     CannotReport,
     ConfigurationError,
     DeployError,
+    FailureType,
     JobFailed,
 )
 from .event import UserParameters, job_id_of, parse_job, parse_user_parameters, raw_user_parameters
@@ -75,7 +76,7 @@ def parse_token(raw: str) -> dict[str, Any]:
     return token
 
 
-def handle(event: Any, context: Any, clients: Any, env: Mapping[str, str]) -> dict[str, Any]:
+def handle(event: Any, context: Any, clients: ClientFactory, env: Mapping[str, str]) -> dict[str, Any]:
     """Process one invocation; returns a small summary (also logged) for the Lambda's own result."""
     started = time.monotonic()
     log = JsonLogger(request_id=getattr(context, "aws_request_id", None))
@@ -130,7 +131,7 @@ def handle(event: Any, context: Any, clients: Any, env: Mapping[str, str]) -> di
     return result
 
 
-def _fail(reporter: Reporter, failure_type: str, message: str, log: JsonLogger) -> None:
+def _fail(reporter: Reporter, failure_type: FailureType, message: str, log: JsonLogger) -> None:
     log.error("job_failed", failure_type=failure_type, message=message)
     try:
         reporter.failure(failure_type, message)
@@ -142,7 +143,7 @@ def _fail(reporter: Reporter, failure_type: str, message: str, log: JsonLogger) 
 def _run(
     event: Any,
     context: Any,
-    clients: Any,
+    clients: ClientFactory,
     env: Mapping[str, str],
     params: UserParameters | None,
     params_error: ConfigurationError | None,
@@ -212,7 +213,9 @@ def _run(
     return outcome, settings, names
 
 
-def _clean_up(clients: Any, settings: Settings, names: Names, log: JsonLogger, budget: TimeBudget) -> None:
+def _clean_up(
+    clients: ClientFactory, settings: Settings, names: Names, log: JsonLogger, budget: TimeBudget
+) -> None:
     try:
         clean_up(clients.sagemaker(), settings.name_prefix, settings.keep_versions, names, log, budget)
     except OutOfTime as exc:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import ACCESS_DENIED_CODES, CannotReport, error_code, error_message
+from .errors import ACCESS_DENIED_CODES, CannotReport, FailureType, error_code, error_message
 from .logs import JsonLogger
+
+if TYPE_CHECKING:
+    from mypy_boto3_codepipeline import CodePipelineClient
+    from mypy_boto3_sts import STSClient
+
+    from .clients import ClientFactory
+
 
 MAX_SUMMARY = 2048
 MAX_FAILURE_MESSAGE = 5000
@@ -38,7 +45,7 @@ def encode_token(token: dict[str, Any]) -> str:
 class Reporter:
     """Sends exactly one final answer per invocation (success with a token counts as the answer)."""
 
-    def __init__(self, client: Any, job_id: str, log: JsonLogger) -> None:
+    def __init__(self, client: CodePipelineClient, job_id: str, log: JsonLogger) -> None:
         self._client = client
         self._job_id = job_id
         self._log = log
@@ -59,7 +66,7 @@ class Reporter:
             self._client.put_job_success_result(**kwargs)
         self.answered = True
 
-    def failure(self, failure_type: str, message: str) -> None:
+    def failure(self, failure_type: FailureType, message: str) -> None:
         message = _clip(message, MAX_FAILURE_MESSAGE)
         with self._log.timed("put_job_failure_result", failure_type=failure_type, message=message):
             self._client.put_job_failure_result(
@@ -68,7 +75,9 @@ class Reporter:
         self.answered = True
 
 
-def open_reporter(sts: Any, factory: Any, role_arn: str, job_id: str, log: JsonLogger) -> Reporter:
+def open_reporter(
+    sts: STSClient, factory: ClientFactory, role_arn: str, job_id: str, log: JsonLogger
+) -> Reporter:
     """Assume A's callback role and return a Reporter; CannotReport if that is refused."""
     try:
         with log.timed("assume_callback_role", role_arn=role_arn):
