@@ -24,10 +24,12 @@ help:
 	@echo "make docs            regenerate the Inputs/Outputs tables of modules/*/README.md from variables.tf and outputs.tf"
 	@echo "make fmt | lint | checkov | package | access-report | clean"
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# Exactly the locked tree, every file checked against its hash: first the pinned pip (requirements-pip.lock),
+# then everything else with it (requirements.lock). Both are generated, see CONTRIBUTING.md "Dependencies".
+$(VENV)/.installed: requirements.lock requirements-pip.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.lock
+	$(VENV)/bin/pip install --quiet --require-hashes --no-deps -r requirements-pip.lock
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
 $(BUILD)/terraform.rc: scripts/terraform-cli-config.sh
