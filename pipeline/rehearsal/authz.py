@@ -44,23 +44,8 @@ import iam_eval
 
 from .emulator import ORGANIZATION_ACCOUNT
 
-# Operations served without authorization, each with its reason ("*": every operation of the service).
-# Everything else is authorized or denied.
-_PENDING = "not authorized yet: its rules are the next step (issue 9 step 3)"
-NOT_COVERED: dict[tuple[str, str], str] = {
-    (service, "*"): _PENDING
-    for service in (
-        "iam",
-        "logs",
-        "events",
-        "sagemaker",
-        "states",
-        "lambda",
-        "sns",
-        "codepipeline",
-        "codecommit",
-    )
-}
+# Operations served without authorization, each with its reason. Everything else is authorized or denied.
+NOT_COVERED: dict[tuple[str, str], str] = {}
 
 # AWS answers these whoever asks: "No permissions are required to perform this operation" (GetCallerIdentity,
 # https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
@@ -458,6 +443,8 @@ def rule(service: str, *operations: str) -> Callable[[Rule], Rule]:
 def checks_for(request: Request) -> list[Check]:
     """The authorizations AWS makes for `request` (raises Underivable when it cannot tell)."""
     function = _RULES.get((request.service, request.operation))
+    if function is None and request.service in _IDENTIFIERS:
+        function = _generic
     if function is None:
         raise Underivable(f"no authorization rule for {request.service}:{request.operation}")
     return function(request)
@@ -715,6 +702,241 @@ def _kms_alias(request: Request) -> list[Check]:
     return checks
 
 
+# ------------------------------------------------------------------------------ services without resource
+# policies: IAM, CloudWatch Logs, EventBridge, SageMaker, Step Functions, CodePipeline, CodeCommit (and Lambda
+# and SNS, which have them, below). The IAM action is "<prefix>:<operation>" (the Service Authorization
+# Reference names them after the API), the resource is the one the operation's identifying parameter names, in
+# the caller's account (these services act only in the caller's account); an operation on no resource (List*,
+# Create* of a new kind) is on "*" only where that reference lists no resource type for it.
+_PREFIX = {"states": "states", "sagemaker": "sagemaker", "logs": "logs", "events": "events", "iam": "iam"}
+_PREFIX |= {"codepipeline": "codepipeline", "codecommit": "codecommit", "lambda": "lambda", "sns": "sns"}
+_ACTION_NAMES = {
+    ("lambda", "Invoke"): "lambda:InvokeFunction",
+    ("lambda", "InvokeAsync"): "lambda:InvokeFunction",
+}
+_ON_NOTHING = {
+    "iam": {"ListRoles", "ListPolicies", "GetAccountAuthorizationDetails"},
+    "logs": {"DescribeLogGroups"},
+    "events": {"ListRules"},
+    "sagemaker": {
+        "ListModels",
+        "ListEndpointConfigs",
+        "ListEndpoints",
+        "ListTrainingJobs",
+        "ListModelPackageGroups",
+    },
+    "states": {"ValidateStateMachineDefinition", "ListStateMachines"},
+    # No resource-level permissions for job workers: "Permissions required to use the CodePipeline console" /
+    # CodePipeline permissions reference (PutJobSuccessResult, PutJobFailureResult, GetJobDetails: "*").
+    "codepipeline": {"ListPipelines", "PutJobSuccessResult", "PutJobFailureResult", "GetJobDetails"},
+    "lambda": {"ListFunctions"},
+    "sns": {"ListTopics"},
+}
+
+
+def _name_arn(service: str, kind: str, sep: str = "/", lower: bool = False) -> Callable[[Request, str], str]:
+    def build(request: Request, value: str) -> str:
+        if value.startswith("arn:"):
+            return value
+        name = value.lower() if lower else value
+        region = "" if service == "iam" else request.region
+        return f"arn:aws:{service}:{region}:{request.caller.account}:{kind}{sep}{name}"
+
+    return build
+
+
+def _iam_role_arn(request: Request, name: str) -> str:
+    from moto.iam.models import iam_backends
+
+    backend = iam_backends[request.caller.account]["aws"]
+    role = backend.roles.get(_role_id(backend, name) or "")
+    return role.arn if role else f"arn:aws:iam::{request.caller.account}:role/{name}"
+
+
+def _iam_new_policy_arn(request: Request, name: str) -> str:
+    path = request.params.get("Path") or "/"
+    return f"arn:aws:iam::{request.caller.account}:policy{path}{name}"
+
+
+def _lambda_arn(request: Request, value: str) -> str:
+    name = value.split(":")[6] if value.startswith("arn:") else value.split(":")[0]
+    return f"arn:aws:lambda:{request.region}:{request.caller.account}:function:{name}"
+
+
+def _log_group_arn(request: Request, name: str) -> str:
+    return f"arn:aws:logs:{request.region}:{request.caller.account}:log-group:{name}"
+
+
+def _pipeline_arn(request: Request, name: str) -> str:
+    return f"arn:aws:codepipeline:{request.region}:{request.caller.account}:{name}"
+
+
+def _topic_of_subscription(request: Request, arn: str) -> str:
+    return arn.rsplit(":", 1)[0]
+
+
+# parameter -> ARN builder, first present wins (a role before the policy attached to it; an endpoint before
+# its config).
+_IDENTIFIERS: dict[str, list[tuple[str, Callable[[Request, str], str]]]] = {
+    "iam": [
+        ("RoleName", _iam_role_arn),
+        ("PolicyArn", lambda r, v: v),
+        ("InstanceProfileName", _name_arn("iam", "instance-profile")),
+        ("PolicyName", _iam_new_policy_arn),
+    ],
+    "logs": [("logGroupName", _log_group_arn), ("resourceArn", lambda r, v: v.removesuffix(":*"))],
+    "events": [
+        ("ResourceARN", lambda r, v: v),
+        ("Rule", _name_arn("events", "rule")),
+        ("Name", _name_arn("events", "rule")),
+    ],
+    "sagemaker": [
+        ("ResourceArn", lambda r, v: v),
+        ("TrainingJobName", _name_arn("sagemaker", "training-job", lower=True)),
+        ("EndpointName", _name_arn("sagemaker", "endpoint", lower=True)),
+        ("EndpointConfigName", _name_arn("sagemaker", "endpoint-config", lower=True)),
+        ("ModelName", _name_arn("sagemaker", "model", lower=True)),
+        ("ModelPackageGroupName", _name_arn("sagemaker", "model-package-group", lower=True)),
+        ("ModelPackageName", _name_arn("sagemaker", "model-package", lower=True)),
+    ],
+    "states": [
+        ("resourceArn", lambda r, v: v),
+        ("executionArn", lambda r, v: v),
+        ("stateMachineArn", lambda r, v: v),
+        ("name", _name_arn("states", "stateMachine", sep=":")),
+    ],
+    "codepipeline": [
+        ("resourceArn", lambda r, v: v),
+        ("pipelineName", _pipeline_arn),
+        ("name", _pipeline_arn),
+    ],
+    "codecommit": [("resourceArn", lambda r, v: v), ("repositoryName", _name_arn("codecommit", "", sep=""))],
+    "lambda": [("Resource", lambda r, v: v), ("ARN", lambda r, v: v), ("FunctionName", _lambda_arn)],
+    "sns": [
+        ("TopicArn", lambda r, v: v),
+        ("ResourceArn", lambda r, v: v),
+        ("SubscriptionArn", _topic_of_subscription),
+        ("Name", _name_arn("sns", "", sep="")),
+    ],
+}
+
+
+def _identified_resource(request: Request) -> str:
+    if request.operation in _ON_NOTHING.get(request.service, ()):
+        return "*"
+    params = request.params
+    if (request.service, request.operation) == ("codepipeline", "PutApprovalResult"):
+        # The resource is the approval action: <pipeline ARN>/<stage>/<action> (CodePipeline permissions
+        # reference, https://docs.aws.amazon.com/codepipeline/latest/userguide/permissions-reference.html).
+        pipeline = _pipeline_arn(request, params.get("pipelineName") or "")
+        return f"{pipeline}/{params.get('stageName')}/{params.get('actionName')}"
+    if request.service == "codepipeline" and isinstance(params.get("pipeline"), dict):
+        params = params["pipeline"]  # CreatePipeline / UpdatePipeline carry the declaration
+    for name, build in _IDENTIFIERS[request.service]:
+        value = params.get(name)
+        if isinstance(value, str) and value:
+            return build(request, value)
+    raise Underivable(f"{request.service}:{request.operation}: no parameter names its resource")
+
+
+def _resource_policy(request: Request, resource: str) -> tuple[Any, str | None]:
+    """(policy, owner) of a resource that has one: a Lambda function's, an SNS topic's."""
+    account = resource.split(":")[4] if resource.startswith("arn:") else ""
+    if request.service == "lambda" and resource != "*":
+        from moto.awslambda.models import lambda_backends
+
+        try:
+            policy = lambda_backends[account][request.region].get_policy(resource.split(":")[6])
+        except Exception:  # no function or no policy yet: identity policies decide
+            return None, None
+        return json.loads(policy), account
+    if request.service == "sns" and resource != "*":
+        from moto.sns.models import sns_backends
+
+        topic = sns_backends[account][request.region].topics.get(resource)
+        return (json.loads(topic.policy), account) if topic is not None else (None, None)
+    return None, None
+
+
+# The role an operation hands to a service (iam:PassRole with iam:PassedToService).
+_PASSED_ROLES = {
+    ("sagemaker", "CreateTrainingJob"): ("RoleArn", "sagemaker.amazonaws.com"),
+    ("sagemaker", "CreateModel"): ("ExecutionRoleArn", "sagemaker.amazonaws.com"),
+    ("states", "CreateStateMachine"): ("roleArn", "states.amazonaws.com"),
+    ("states", "UpdateStateMachine"): ("roleArn", "states.amazonaws.com"),
+    ("lambda", "CreateFunction"): ("Role", "lambda.amazonaws.com"),
+    ("lambda", "UpdateFunctionConfiguration"): ("Role", "lambda.amazonaws.com"),
+    ("codepipeline", "CreatePipeline"): ("roleArn", "codepipeline.amazonaws.com"),
+    ("codepipeline", "UpdatePipeline"): ("roleArn", "codepipeline.amazonaws.com"),
+}
+
+# Operations authorized on more than one resource (the Service Authorization Reference lists both types as
+# required): an endpoint and the endpoint config it is built from.
+_ALSO_ON = {
+    ("sagemaker", "CreateEndpoint"): ("EndpointConfigName", "endpoint-config"),
+    ("sagemaker", "UpdateEndpoint"): ("EndpointConfigName", "endpoint-config"),
+}
+
+
+def _kms_via_sns(request: Request, topic_arn: str) -> list[Check]:
+    """Publishing to an SSE-KMS topic: SNS generates and decrypts the data key as the publisher, who needs
+    kms:GenerateDataKey* and kms:Decrypt on the topic's key ("Managing Amazon SNS encryption keys and costs",
+    https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html)."""
+    from moto.sns.models import sns_backends
+
+    account = topic_arn.split(":")[4]
+    topic = sns_backends[account][request.region].topics.get(topic_arn)
+    key_id = getattr(topic, "kms_master_key_id", None) if topic is not None else None
+    if not key_id:
+        return []
+    arn, policy = key_arn(request.region, account, key_id)
+    context = (
+        ("kms:ViaService", f"sns.{request.region}.amazonaws.com"),
+        ("kms:CallerAccount", request.caller.account),
+    )
+    owner = arn.split(":")[4]
+    return [
+        Check(action, arn, policy, owner, context, via="SNS -> KMS")
+        for action in ("kms:GenerateDataKey", "kms:Decrypt")
+    ]
+
+
+def _generic(request: Request) -> list[Check]:
+    action = _ACTION_NAMES.get((request.service, request.operation)) or (
+        f"{_PREFIX[request.service]}:{request.operation}"
+    )
+    resource = _identified_resource(request)
+    policy, owner = _resource_policy(request, resource)
+    checks = [Check(action, resource, policy, owner)]
+    also = _ALSO_ON.get((request.service, request.operation))
+    if also and request.params.get(also[0]):
+        checks.append(
+            Check(action, _name_arn("sagemaker", also[1], lower=True)(request, request.params[also[0]]))
+        )
+    passed = _PASSED_ROLES.get((request.service, request.operation))
+    if passed:
+        params = (
+            request.params.get("pipeline", request.params)
+            if request.service == "codepipeline"
+            else request.params
+        )
+        checks += _pass_role(params.get(passed[0]), passed[1])
+    if (
+        request.service == "sagemaker"
+        and request.operation.startswith("Create")
+        and request.params.get("Tags")
+    ):
+        # Tags given at creation need sagemaker:AddTags on the new resource as well ("Grant permission to tag
+        # resources during creation", SageMaker developer guide: security_iam_id-based-policy-examples).
+        checks.append(Check("sagemaker:AddTags", resource))
+    if request.service == "sns" and request.operation == "Publish":
+        checks += _kms_via_sns(request, resource)
+    if request.service == "events" and request.operation == "PutTargets":
+        for target in request.params.get("Targets", []):
+            checks += _pass_role(target.get("RoleArn"), "events.amazonaws.com")
+    return checks
+
+
 # --------------------------------------------------------------------------------------------- evaluation
 @dataclass(frozen=True)
 class Decision:
@@ -754,7 +976,7 @@ def decide(request: Request) -> Decision:
     key = (request.service, request.operation)
     if key in NO_PERMISSION_REQUIRED:
         return Decision(True, True)
-    if key in NOT_COVERED or (request.service, "*") in NOT_COVERED:
+    if key in NOT_COVERED:
         return Decision(True, False)
     for check in checks_for(request):
         caller = check.caller or request.caller

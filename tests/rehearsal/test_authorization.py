@@ -16,14 +16,10 @@ from rehearsal.apply import SOURCE_OBJECT_KEY, outputs, persona_role_arn
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("emulator")]
 
 
-def _listed(operation: tuple[str, str]) -> bool:
-    return operation in authz.NOT_COVERED or (operation[0], "*") in authz.NOT_COVERED
-
-
 def test_every_operation_served_was_authorized_or_is_listed_with_its_reason(aws, applied):
     record = aws.authorizer.record
     assert record.authorized, "the apply went through the authorizer"
-    unlisted = sorted(op for op in record.not_covered if not _listed(op))
+    unlisted = sorted(op for op in record.not_covered if op not in authz.NOT_COVERED)
     assert not unlisted, f"served without authorization and not in authz.NOT_COVERED: {unlisted}"
     assert all(reason.strip() for reason in authz.NOT_COVERED.values())
     assert ("?", "unparsed") not in record.denied, "every request named its operation"
@@ -159,3 +155,43 @@ def test_the_data_writer_cannot_read_models(aws, applied):
     bucket, key = _model_key(aws, applied)
     writer = _as(aws, persona_role_arn(aws, "data_writers"), "data-writer", "s3")
     _refused(lambda: writer.get_object(Bucket=bucket, Key=key), "s3:GetObject")
+
+
+def test_the_source_writer_cannot_approve(aws, applied):
+    shared = outputs(applied["states"]["shared"])
+    writer = _as(aws, persona_role_arn(aws, "source_writers"), "source-writer", "codepipeline")
+    answer = {"summary": "looks fine", "status": "Approved"}
+    _refused(
+        lambda: writer.put_approval_result(
+            pipelineName=shared["pipeline_name"],
+            stageName="Approve",
+            actionName="Approve",
+            result=answer,
+            token="00000000-0000-0000-0000-000000000000",
+        ),
+        "codepipeline:PutApprovalResult",
+    )
+
+
+def test_the_observer_reads_the_pipeline_state_but_cannot_start_it(aws, applied):
+    name = outputs(applied["states"]["shared"])["pipeline_name"]
+    observer = _as(aws, persona_role_arn(aws, "observers"), "observer", "codepipeline")
+    assert observer.get_pipeline(name=name)["pipeline"]["name"] == name  # (moto has no GetPipelineState)
+    _refused(lambda: observer.start_pipeline_execution(name=name), "codepipeline:StartPipelineExecution")
+
+
+def test_the_training_action_role_only_starts_the_state_machine(aws, applied):
+    # B's action role (assumed by A's pipeline role, as CodePipeline does) starts executions; it may not run
+    # SageMaker itself: CreateTrainingJob, and passing the training role, belong to the state machine's role.
+    training = outputs(applied["states"]["training"])
+    pipeline = aws.session_for_role(outputs(applied["states"]["shared"])["pipeline_role_arn"], "codepipeline")
+    sm = _as(aws, training["action_role_arn"], "train-action", "sagemaker", source=pipeline)
+    request = {
+        "TrainingJobName": "not-through-the-state-machine",
+        "RoleArn": training["sagemaker_role_arn"],
+        "AlgorithmSpecification": {"TrainingImage": "xgboost:1.7-1", "TrainingInputMode": "File"},
+        "OutputDataConfig": {"S3OutputPath": "s3://nowhere/models"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+    }
+    _refused(lambda: sm.create_training_job(**request), "sagemaker:CreateTrainingJob")

@@ -95,6 +95,30 @@ def state_machine(aws, artifacts):
         ],
     }
     role_arn = iam.create_role(RoleName=SFN_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    # What the state machine's tasks call, as the execution role (the emulator authorizes them as AWS does).
+    jobs = f"arn:aws:sagemaker:{aws.region}:{aws.accounts['training']}:training-job/*"
+    tasks = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:AddTags",
+                ],
+                "Resource": jobs,
+            },
+            {
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": artifacts["sagemaker_role_arn"],
+                "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
+            },
+        ],
+    }
+    iam.put_role_policy(RoleName=SFN_ROLE, PolicyName="tasks", PolicyDocument=json.dumps(tasks))
     sfn = aws.client("stepfunctions", "training")
     assert sfn.validate_state_machine_definition(definition=toy_definition(artifacts))["result"] == "OK"
     arn = sfn.create_state_machine(name="p-training", definition=toy_definition(artifacts), roleArn=role_arn)[
