@@ -57,10 +57,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import numpy as np
 
-from . import compat
+from . import authz, compat
 from .apply import DEPLOYER_ZIP, outputs, persona_role_arn
 from .lambda_runtime import InvocationError, LambdaRuntime
 from .trainer import TrainingJobFailed, parse_csv
@@ -221,10 +222,19 @@ class PipelineRunner:
         )
 
     def service_session(self, role_arn: str, service: str, source_arn: str) -> Any:
-        """`role_arn` assumed for the AWS service `service` acting for the resource `source_arn` of account A.
-        moto evaluates no trust policy (DESIGN.md, the emulator): until the rehearsal's authorizer does, this
-        does not prove that the role's trust lets `service` in for `source_arn`."""
-        return self.aws.session_for_role(role_arn, service.split(".")[0])
+        """`role_arn` assumed by the AWS service `service` for the resource `source_arn` of account A, as that
+        service assumes it: STS gets aws:SourceAccount and aws:SourceArn of the resource
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html) and the role's trust policy
+        decides (rehearsal.authz evaluates it)."""
+        key = authz.service_credentials(service, self.account_a, source_arn)
+        caller = boto3.Session(aws_access_key_id=key, aws_secret_access_key=key, region_name=self.aws.region)
+        try:
+            return self.aws.session_for_role(role_arn, service.split(".")[0], source=caller)
+        except botocore.exceptions.ClientError as error:
+            raise StageFailed(
+                "Trigger" if service == EVENTS_SERVICE else "Definition",
+                f"{service} may not assume {role_arn} for {source_arn}: {error}",
+            ) from None
 
     def pipeline_session(self) -> Any:
         """The pipeline's service role, as CodePipeline assumes it for this pipeline."""

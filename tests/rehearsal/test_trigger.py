@@ -16,7 +16,7 @@ import pytest
 from conftest import DATA
 from rehearsal import apply as tf
 from rehearsal import compat
-from rehearsal.runner import DEFAULT_CONFIG, PipelineRunner
+from rehearsal.runner import DEFAULT_CONFIG, EVENTS_SERVICE, PipelineRunner, StageFailed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("emulator")]
 
@@ -119,6 +119,17 @@ def test_run_says_when_no_rule_starts_the_pipeline(aws, runner, rejected):
     assert "matches the Object Created event" in result.failed.reason
     assert f"pipeline {runner.pipeline_name} did not start" in result.failed.reason
     assert result.pipeline_execution_id is None and executions(aws, runner) == before
+
+
+def test_events_role_is_assumed_only_for_its_rule(aws, runner, rejected):
+    role = rejected["result"].trigger["role"]
+    other_rule = f"arn:aws:events:{aws.region}:{aws.accounts['shared']}:rule/another-rule"
+    with pytest.raises(StageFailed) as refused:
+        runner.service_session(role, EVENTS_SERVICE, other_rule)
+    assert f"{EVENTS_SERVICE} may not assume {role} for {other_rule}" in refused.value.reason
+    with pytest.raises(StageFailed) as refused:
+        runner.service_session(role, "codepipeline.amazonaws.com", runner.pipeline_arn)
+    assert "codepipeline.amazonaws.com may not assume" in refused.value.reason
 
 
 # --------------------------------------------------------------------------------------- definition
