@@ -26,6 +26,7 @@ def test_the_boto3_stubs_check_calls(tmp_path):
         "def describe(sm: SageMakerClient) -> None:\n"
         '    sm.describe_endpoint(Name="x")  # the parameter is EndpointName\n'
     )
-    result = mypy(str(wrong))
+    # A cache of its own: the other test may be writing the project's at the same time (pytest-xdist).
+    result = mypy("--cache-dir", str(tmp_path / "mypy-cache"), str(wrong))
     assert result.returncode == 1, result.stdout + result.stderr
     assert 'Unexpected keyword argument "Name" for "describe_endpoint"' in result.stdout
