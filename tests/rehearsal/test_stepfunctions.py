@@ -10,6 +10,7 @@ import pytest
 
 import tfplan
 from conftest import ROOT, TRAINING_ROLE, training_request
+from inventory import case_dir
 
 SFN_ROLE = "p-training-sfn"
 
@@ -181,7 +182,7 @@ CONFIG = json.loads((ROOT / "pipeline" / "training-config.json").read_text())
 def training_machine(aws, artifacts, state_machine):
     """modules/training-sfn's definition, planned for this emulator's bucket, key and SageMaker role,
     running in account B: the definition Terraform applies, not a copy."""
-    case = ROOT / "tests" / "modules" / "training_sfn" / "spot-off.tfvars"
+    case = case_dir("module", "training-sfn") / "spot-off.tfvars"
     overrides = {
         "artifact_bucket_name": artifacts["bucket"],
         "artifact_kms_key_arn": artifacts["key_arn"],
