@@ -297,8 +297,6 @@ def _s3_operation(
     if not key:
         for name, (operation, action) in _S3_BUCKET_SUBRESOURCES.items():
             if name in query and method in _S3_VERB:
-                if name == "location":
-                    break
                 params["action"] = f"s3:{_S3_VERB[method]}{action}"
                 return f"{_S3_VERB[method]}{operation}", params
         if "location" in query and method == "GET":
@@ -360,8 +358,7 @@ class Check:
     resource_policy: Any = None
     resource_owner: str | None = None
     context: tuple[tuple[str, Any], ...] = ()
-    caller: Caller | None = None  # another principal than the request's (none here yet)
-    via: str = ""  # "S3 -> KMS" when a service makes the call on the caller's behalf
+    via: str = ""  # "S3 -> KMS" when a service makes the call on the caller's behalf (in the record)
 
 
 def _arn(request: Request, service: str, resource: str, account: str | None = None) -> str:
@@ -402,7 +399,7 @@ def key_arn(region: str, account: str, key_id: str) -> tuple[str, Any]:
     try:
         resolved = backend.any_id_to_key_id(key_id)
         key = backend.keys[resolved]
-    except (KeyError, Exception) as error:  # moto raises NotFoundException for an unknown alias
+    except Exception as error:  # KeyError, or moto's NotFoundException for an unknown alias
         raise Underivable(f"KMS key {key_id} not found in {account}") from error
     return key.arn, json.loads(key.policy)
 
@@ -943,7 +940,7 @@ class Decision:
     allowed: bool
     covered: bool
     message: str = ""
-    action: str = ""
+    via: str = ""  # the service that made the refused call for the caller ("S3 -> KMS"), if any
 
 
 def _context(request: Request, check: Check, caller: Caller) -> dict[str, Any]:
@@ -979,7 +976,7 @@ def decide(request: Request) -> Decision:
     if key in NOT_COVERED:
         return Decision(True, False)
     for check in checks_for(request):
-        caller = check.caller or request.caller
+        caller = request.caller
         result = iam_eval.explain(
             caller.arn,
             check.action,
@@ -996,7 +993,7 @@ def decide(request: Request) -> Decision:
                 f"User: {caller.display} is not authorized to perform: {check.action} on resource: "
                 f"{check.resource} because {_because(result.reason, check)}"
             )
-            return Decision(False, True, message, check.action)
+            return Decision(False, True, message, check.via)
     return Decision(True, True)
 
 
@@ -1087,7 +1084,8 @@ class Authorizer:
                 self.record.authorized[key] += 1
             else:
                 self.record.denied[key] += 1
-                self.record.denials.append(f"{key[0]}:{key[1]}: {decision.message}")
+                via = f" ({decision.via})" if decision.via else ""
+                self.record.denials.append(f"{key[0]}:{key[1]}{via}: {decision.message}")
         if not decision.allowed and self.enforce:
             status, headers, body = _denial(request, decision.message)
             start_response(status, [*headers, ("Content-Length", str(len(body)))])
