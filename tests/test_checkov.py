@@ -56,8 +56,9 @@ def run_checkov(args: list[str]) -> dict:
 
 
 def test_checkov_hcl():
-    skip = [a for p in (".tftest", ".venv", "build", "tests", "checks") for a in ("--skip-path", p)]
-    result = run_checkov(["--framework", "terraform", "-d", ".", *skip])
+    # The Terraform of the repo, named by directory: --skip-path patterns are regexes over the whole path, so
+    # "tests" skipped everything in a clone under a directory whose name holds it (/tmp/benchmark-tests-x/).
+    result = run_checkov(["--framework", "terraform", "-d", "modules", "-d", "envs"])
     assert result["summary"]["parsing_errors"] == 0
     assert result["failed"] == [], "\n".join(result["failed"])
     assert result["summary"]["passed"] > 0
