@@ -195,3 +195,36 @@ def test_the_training_action_role_only_starts_the_state_machine(aws, applied):
         "StoppingCondition": {"MaxRuntimeInSeconds": 60},
     }
     _refused(lambda: sm.create_training_job(**request), "sagemaker:CreateTrainingJob")
+
+
+def test_an_outsider_role_in_b_and_as_admin_cannot_start_the_state_machine(aws, applied):
+    # Step Functions has no resource-based policy: in B only an identity policy can grant
+    # states:StartExecution (an outsider role without it is refused), and no principal of another account can
+    # be granted at all (A's admin, Action "*" in A, is refused; the pipeline goes through B's action role).
+    # https://docs.aws.amazon.com/step-functions/latest/dg/security_iam_service-with-iam.html
+    import json
+
+    state_machine = outputs(applied["states"]["training"])["state_machine_arn"]
+    iam = aws.client("iam", "training")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": aws.admin_role_arn("training")},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    reader = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
+    }
+    role = iam.create_role(RoleName="outsider-developer", AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
+    iam.put_role_policy(RoleName="outsider-developer", PolicyName="read", PolicyDocument=json.dumps(reader))
+    outsider = _as(aws, role, "outsider", "stepfunctions", source=aws.session("training"))
+    start = {"stateMachineArn": state_machine, "input": "{}"}
+    _refused(lambda: outsider.start_execution(**start), "states:StartExecution")
+    _refused(lambda: aws.client("stepfunctions", "shared").start_execution(**start), "states:StartExecution")
