@@ -11,7 +11,7 @@ ENVS        := shared training production
 TF_DIRS     := modules envs
 PYTEST_ARGS ?=
 
-.PHONY: help setup package demo test test-module test-fast regen docs fmt lint checkov plan apply access-report clean
+.PHONY: help setup package demo test test-module test-fast regen docs fmt lint checkov plan apply access-report access-readme clean
 
 help:
 	@echo "make demo            run the whole pipeline on an embedded AWS emulator (no AWS account needed)"
@@ -22,7 +22,7 @@ help:
 	@echo "make apply ENV=...   apply it (order: shared, training, production)"
 	@echo "make demo DEMO_ARGS='--fail-gate'   failure paths: --fail-training --fail-gate --reject --fail-deploy; --data DIR; --keep"
 	@echo "make docs            regenerate the Inputs/Outputs tables of modules/*/README.md from variables.tf and outputs.tf"
-	@echo "make fmt | lint | checkov | package | access-report | clean"
+	@echo "make fmt | lint | checkov | package | access-report | access-readme | clean"
 
 # Exactly the locked tree, every file checked against its hash: first the pinned pip (requirements-pip.lock),
 # then everything else with it (requirements.lock). Both are generated, see CONTRIBUTING.md "Dependencies".
@@ -102,6 +102,10 @@ checkov: setup
 
 access-report: setup package
 	PYTHONPATH=pipeline $(PY) -m tests.access.report --apply
+
+# The README's access matrix, from the recorded states (tests/access/fixtures), as tests/access checks it.
+access-readme: setup
+	PYTHONPATH=pipeline $(PY) -m tests.access.report --write-readme
 
 plan apply: setup package
 	@case "$(ENV)" in shared|training|production) ;; *) echo "ENV must be one of: $(ENVS)" >&2; exit 2;; esac

@@ -12,6 +12,9 @@ not a silent deny); `identity: admin` gives it AdministratorAccess (the worst ca
 `identity: none` gives it nothing. Resource policies come from the plans: the bucket policy of an S3 ARN,
 the key policy of a KMS key ARN, the trust policy of an IAM role ARN (sts:* actions), the
 aws_lambda_permission statements of a function ARN.
+
+An S3 object request on an SSE-KMS object is a cell of two decisions, as AWS makes it: S3's (identity and
+bucket policy) and the KMS call S3 then makes as the caller (`_s3_kms`).
 """
 
 from __future__ import annotations
@@ -23,13 +26,21 @@ from pathlib import Path
 
 import yaml
 
-from iam_eval import ALLOW_ALL, explain
+from iam_eval import ALLOW_ALL, Decision, explain
 
 from .plans import Inventory, build_inventory, read_json
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_MATRIX = HERE / "matrix.yaml"
 ENVS = ("shared", "training", "production")
+# S3 calls KMS as the caller for an object request on an SSE-KMS object: kms:GenerateDataKey to write one,
+# kms:Decrypt to read one (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html,
+# "Permissions"). The key policy must allow it; across accounts the caller's identity policy must allow it too
+# (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+S3_KMS_ACTIONS = {
+    "s3:putobject": "kms:GenerateDataKey",
+    "s3:getobject": "kms:Decrypt",
+}
 
 
 @dataclass(frozen=True)
@@ -150,22 +161,52 @@ class Matrix:
             unknown = allowed - set(principals)
             if unknown:
                 raise MatrixError(f"row {row}: unknown principals {sorted(unknown)}")
-            ctx_name, ctx = self._context(row.get("context"))
+            ctx_name, row_ctx = self._context(row.get("context"))
             base = {k: self._fmt(v) for k, v in (self.spec.get("default_context") or {}).items()}
-            ctx = {**base, **ctx}
             for action in _list(row["action"]):
                 rp, owner = self.resource_policy(res_arn, action)
                 label = f"{res_name} {action}" + ("" if ctx_name == "default" else f" [{ctx_name}]")
                 for name in row.get("principals") or principals:
                     arn, policies, boundary = self.principal_policies(name)
-                    service_ctx = dict(ctx)
                     extra = self.spec["principals"][name].get("context") or {}
-                    service_ctx.update({k: self._fmt(v) for k, v in extra.items()})
-                    d = explain(arn, action, res_arn, service_ctx, policies, rp, owner, boundary)
+                    caller_ctx = {**base, **{k: self._fmt(v) for k, v in extra.items()}}
+                    ctx = {**caller_ctx, **row_ctx}
+                    d = explain(arn, action, res_arn, ctx, policies, rp, owner, boundary)
+                    if d.allowed and action.lower() in S3_KMS_ACTIONS:
+                        d = self._s3_kms(d, (arn, policies, boundary), action, res_arn, ctx, caller_ctx)
                     out.append(
                         Cell(label, name, res_name, action, ctx_name, name in allowed, d.allowed, d.reason)
                     )
         return out
+
+    def _s3_kms(
+        self, s3: Decision, caller: tuple, action: str, object_arn: str, ctx: dict, caller_ctx: dict
+    ) -> Decision:
+        """S3 allowed the object request; on an SSE-KMS object S3 then calls KMS as the caller, with
+        kms:ViaService s3.<region>.amazonaws.com and kms:CallerAccount the caller's account (the request's S3
+        condition keys do not reach KMS). An object read is taken to be encrypted with the bucket's default
+        key (the artifact bucket's policy refuses writes that name another key)."""
+        bucket = object_arn.split(":::", 1)[1].split("/", 1)[0]
+        key = self.inventory.bucket_default_keys.get(bucket)
+        if action.lower() == "s3:putobject" and ctx.get("s3:x-amz-server-side-encryption"):
+            # a write that names its encryption: its key for aws:kms, no KMS call for another algorithm
+            aws_kms = ctx["s3:x-amz-server-side-encryption"] == "aws:kms"
+            key = ctx.get("s3:x-amz-server-side-encryption-aws-kms-key-id", key) if aws_kms else None
+        if key is None:
+            return s3
+        key = self.inventory.aliases.get(key, key)
+        if key not in self.inventory.keys:
+            raise MatrixError(f"{object_arn}: SSE-KMS key {key} is not in the plans")
+        arn, policies, boundary = caller
+        kms_action = S3_KMS_ACTIONS[action.lower()]
+        kms_ctx = {**caller_ctx, "kms:ViaService": f"s3.{self.vars['region']}.amazonaws.com"}
+        if arn.startswith("arn:"):
+            kms_ctx["kms:CallerAccount"] = arn.split(":")[4]
+        kms = explain(arn, kms_action, key, kms_ctx, policies, self.inventory.keys[key], None, boundary)
+        verdict = "allow" if kms.allowed else "deny"
+        return Decision(
+            kms.allowed, f"{verdict}: {action} ({s3.reason}), then S3 -> {kms_action} ({kms.reason})"
+        )
 
 
 def _list(v) -> list:

@@ -1,4 +1,5 @@
-"""Read identity, resource, trust and key policies out of `terraform show -json` output.
+"""Read identity, resource, trust and key policies (and a bucket's default SSE-KMS key) out of
+`terraform show -json` output.
 
 Accepts a saved plan (`planned_values.root_module`) or an applied state (`values.root_module`), walking
 child modules at any depth. Each file belongs to one account (given by the caller: plan-time ARNs of roles
@@ -53,6 +54,7 @@ class Inventory:
     roles: dict[str, Role] = field(default_factory=dict)  # role ARN -> Role
     bucket_policies: dict[str, tuple[str, dict]] = field(default_factory=dict)  # bucket -> (owner, policy)
     buckets: dict[str, str] = field(default_factory=dict)  # bucket name -> owner account
+    bucket_default_keys: dict[str, str] = field(default_factory=dict)  # bucket -> its default SSE-KMS key
     keys: dict[str, dict] = field(default_factory=dict)  # key ARN -> key policy
     aliases: dict[str, str] = field(default_factory=dict)  # alias ARN and "alias/x" -> key ARN
     lambda_policies: dict[str, dict] = field(default_factory=dict)  # function ARN -> resource policy
@@ -146,6 +148,8 @@ def build_inventory(
                 pending_attachments.append((account, v["role"], v.get("policy_arn") or "", res.address))
             elif res.type == "aws_s3_bucket":
                 inv.buckets[v["bucket"]] = account
+            elif res.type == "aws_s3_bucket_server_side_encryption_configuration":
+                _default_key(res, inv)
             elif res.type == "aws_s3_bucket_policy":
                 doc_ = _policy(res, "policy", subs, inv)
                 if doc_ is not None:
@@ -203,6 +207,19 @@ def _role_by_name(inv: Inventory, account: str, name: str, address: str) -> Role
         arn = f"arn:aws:iam::{account}:role/{name}"
         return inv.roles.setdefault(arn, Role(arn=arn, address=f"(not managed here) {name}", trust=None))
     raise KeyError(f"role {name!r} in {account} is referenced by a policy but not in the plan")
+
+
+def _default_key(res: Resource, inv: Inventory) -> None:
+    """The key S3 encrypts an object with when the request names none (SSE-KMS default encryption)."""
+    default = res.values["rule"][0]["apply_server_side_encryption_by_default"][0]
+    if default["sse_algorithm"] != "aws:kms":
+        return
+    unknown = (res.unknown.get("rule") or [{}])[0].get("apply_server_side_encryption_by_default") or [{}]
+    if unknown[0].get("kms_master_key_id") is True:  # a key created in the same plan: its ARN is not known
+        inv.unknown.append(f"{res.address}.rule.apply_server_side_encryption_by_default.kms_master_key_id")
+        return
+    # aws:kms without a key ID is the AWS managed key aws/s3 (not in the plans: its use cannot be evaluated)
+    inv.bucket_default_keys[res.values["bucket"]] = default.get("kms_master_key_id") or "alias/aws/s3"
 
 
 def _default_key_policy(account: str, partition: str) -> dict:

@@ -2,7 +2,8 @@
 
     python -m tests.access.report                 # grid: one line per row, one column per principal
     python -m tests.access.report --cells         # per cell: evaluated, expected, OK/MISMATCH, reason
-    python -m tests.access.report --markdown      # the grid as a Markdown table (README)
+    python -m tests.access.report --markdown      # the grid as a Markdown table
+    python -m tests.access.report --write-readme  # the --markdown output into README.md, between its markers
     python -m tests.access.report --matrix path/to/matrix.yaml
     python -m tests.access.report --apply         # the real envs, applied on the embedded emulator first
 
@@ -18,6 +19,9 @@ import sys
 from pathlib import Path
 
 from .matrix import DEFAULT_MATRIX, Cell, MatrixError, load
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+BEGIN, END = "<!-- BEGIN_ACCESS_MATRIX -->", "<!-- END_ACCESS_MATRIX -->"
 
 
 def _grid(cells: list[Cell], markdown: bool) -> list[str]:
@@ -47,6 +51,26 @@ def _grid(cells: list[Cell], markdown: bool) -> list[str]:
     return lines
 
 
+def _summary(cells: list[Cell]) -> str:
+    bad = sum(not c.ok for c in cells)
+    denied = sum(not c.expected for c in cells)
+    return (
+        f"{len(cells)} cells ({len(cells) - denied} allowed, {denied} denied), "
+        f"{len(cells) - bad} OK, {bad} MISMATCH"
+    )
+
+
+def readme_section(cells: list[Cell]) -> str:
+    """What stands between the README's markers: the --markdown output."""
+    return "\n".join(_grid(cells, markdown=True)) + "\n\n" + _summary(cells) + "\n"
+
+
+def replace_section(text: str, section: str) -> str:
+    """`text` with what stands between BEGIN and END replaced by `section`."""
+    start, end = text.index(BEGIN) + len(BEGIN), text.index(END)
+    return text[:start] + "\n" + section + text[end:]
+
+
 def _applied_cells(spec: Path) -> list[Cell]:
     """Start the emulator, apply the three envs (as `make demo` does) and load the matrix on their state."""
     import tempfile
@@ -72,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--matrix", type=Path, default=DEFAULT_MATRIX)
     ap.add_argument("--cells", action="store_true", help="one line per cell with the engine's reason")
     ap.add_argument("--markdown", action="store_true", help="Markdown table")
+    ap.add_argument(
+        "--write-readme", action="store_true", help=f"write the Markdown table into {README.name}"
+    )
     ap.add_argument("--apply", action="store_true", help="apply envs/ on the embedded emulator and use them")
     args = ap.parse_args(argv)
     try:
@@ -79,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     except MatrixError as e:
         print(f"access matrix: {e}", file=sys.stderr)
         return 2
-    if args.cells:
+    if args.write_readme:
+        README.write_text(replace_section(README.read_text(), readme_section(cells)))
+        print(f"wrote the access matrix into {README}")
+    elif args.cells:
         for c in cells:
             status = "OK" if c.ok else "MISMATCH"
             print(
@@ -89,11 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print("\n".join(_grid(cells, args.markdown)))
     bad = [c for c in cells if not c.ok]
-    denied = sum(not c.expected for c in cells)
-    print(
-        f"\n{len(cells)} cells ({len(cells) - denied} allowed, {denied} denied), "
-        f"{len(cells) - len(bad)} OK, {len(bad)} MISMATCH"
-    )
+    print(f"\n{_summary(cells)}")
     for c in bad:
         print(
             f"MISMATCH {c.row} / {c.principal}: evaluated {'allow' if c.actual else 'deny'}, "

@@ -28,7 +28,16 @@ def test_every_cell_of_the_matrix_holds(cells):
 
 def test_matrix_covers_every_principal_kind(cells):
     principals = {c.principal for c in cells}
-    assert {"pipeline", "callback", "b_action", "c_deployer", "anonymous", "b_root"} <= principals
+    assert {
+        "pipeline",
+        "callback",
+        "b_action",
+        "c_deployer",
+        "data_writer",
+        "approver",
+        "key_admin",
+    } <= principals
+    assert {"anonymous", "b_root"} <= principals
     assert sum(not c.expected for c in cells) > sum(c.expected for c in cells)
 
 

@@ -9,9 +9,12 @@ import yaml
 
 from .matrix import DEFAULT_MATRIX, ENVS, Matrix, MatrixError, load, plan_paths_from_env
 from .plans import build_inventory, load_resources, read_json
+from .report import BEGIN, END, README, readme_section, replace_section
 from .report import main as report_main
 
 SPEC = yaml.safe_load(DEFAULT_MATRIX.read_text())
+KEY = "module.artifacts.module.key.aws_kms_key.this"
+BUCKET_POLICY = "module.artifacts.aws_s3_bucket_policy.this"
 
 
 @pytest.fixture(scope="module")
@@ -71,34 +74,36 @@ def _mismatches(matrix):
     return {(c.row, c.principal) for c in matrix.cells() if not c.ok}
 
 
-def test_catches_ifexists_deny_that_blocks_plain_uploads(tmp_path):
+def _mismatches_after(tmp_path, env, address, attribute, edit):
+    """The cells that no longer match once `edit` has changed one policy of the recorded states."""
     plans = copy.deepcopy(_plans())
+    _edit_policy(plans, env, address, attribute, edit)
+    return _mismatches(_matrix_with(plans, tmp_path))
 
+
+def test_catches_ifexists_deny_that_blocks_plain_uploads(tmp_path):
     def to_ifexists(doc):
         for st in doc["Statement"]:
             if st.get("Sid") == "DenyOtherKmsKeys":
                 key = "s3:x-amz-server-side-encryption-aws-kms-key-id"
                 st["Condition"] = {"StringNotEqualsIfExists": {key: st["Condition"]["StringNotEquals"][key]}}
 
-    _edit_policy(plans, "shared", "module.artifacts.aws_s3_bucket_policy.this", "policy", to_ifexists)
-    bad = _mismatches(_matrix_with(plans, tmp_path))
+    bad = _mismatches_after(tmp_path, "shared", BUCKET_POLICY, "policy", to_ifexists)
     assert ("pipeline_artifact s3:PutObject", "b_action") in bad
     assert ("pipeline_artifact s3:PutObject [sse_kms_right_key]", "b_action") not in bad
 
 
 def test_catches_trust_without_principal_arn(tmp_path):
-    plans = copy.deepcopy(_plans())
-
     def drop_condition(doc):
         for st in doc["Statement"]:
             st.pop("Condition", None)
 
-    _edit_policy(
-        plans, "training", "module.action_role.aws_iam_role.this", "assume_role_policy", drop_condition
+    bad = _mismatches_after(
+        tmp_path, "training", "module.action_role.aws_iam_role.this", "assume_role_policy", drop_condition
     )
-    bad = _mismatches(_matrix_with(plans, tmp_path))
-    # any role of A allowed sts:AssumeRole could now assume B's action role (the callback role is not)
-    assert bad == {("b_action_role sts:AssumeRole", "a_other")}
+    # any role of A allowed sts:AssumeRole, A's administrators, could now assume B's action role (the callback
+    # role and the people are not allowed it)
+    assert bad == {("b_action_role sts:AssumeRole", "a_other"), ("b_action_role sts:AssumeRole", "key_admin")}
 
 
 def test_role_missing_from_plans_is_an_error(tmp_path):
@@ -211,3 +216,110 @@ def test_report_prints_every_cell(capsys):
     out = capsys.readouterr().out
     assert "MISMATCH" not in out.replace("0 MISMATCH", "")
     assert out.count("\nOK ") + out.startswith("OK ") == len(load().cells())
+
+
+def test_s3_object_cells_need_the_key_policy_grant(tmp_path):
+    def drop_data_writer(doc):
+        doc["Statement"] = [
+            st
+            for st in doc["Statement"]
+            if st.get("Condition", {}).get("ArnLike", {}).get("aws:PrincipalArn")
+            != "arn:aws:iam::111111111111:role/ml-data-writer"
+        ]
+
+    bad = _mismatches_after(tmp_path, "shared", KEY, "policy", drop_data_writer)
+    # the bucket policy still lets the data writer put: the KMS call S3 makes as the caller refuses it
+    assert bad == {
+        ("data_object s3:PutObject", "data_writer"),
+        ("data_object s3:PutObject [sse_kms_right_key]", "data_writer"),
+        ("cmk kms:Decrypt [via_s3]", "data_writer"),
+        ("cmk kms:GenerateDataKey [via_s3]", "data_writer"),
+    }
+
+
+def test_s3_object_cells_need_the_identity_grant_across_accounts(tmp_path):
+    def drop_key_use(doc):
+        # the statements that name A's key
+        doc["Statement"] = [
+            st for st in doc["Statement"] if ":kms:eu-west-1:111111111111:" not in str(st["Resource"])
+        ]
+
+    bad = _mismatches_after(
+        tmp_path, "training", "module.training.aws_iam_role_policy.sagemaker", "policy", drop_key_use
+    )
+    # A's key policy still names the SageMaker role of B; its own policy no longer allows the key
+    assert bad == {
+        ("data_object s3:GetObject", "b_sagemaker"),
+        ("model_object s3:PutObject", "b_sagemaker"),
+        ("cmk kms:Decrypt", "b_sagemaker"),
+        ("cmk kms:Decrypt [via_s3]", "b_sagemaker"),
+        ("cmk kms:GenerateDataKey", "b_sagemaker"),
+        ("cmk kms:GenerateDataKey [via_s3]", "b_sagemaker"),
+    }
+
+
+def test_s3_calls_kms_through_s3_as_the_callers_account(tmp_path):
+    def deny_b_writes_through_s3(doc):
+        doc["Statement"].append(
+            {
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "kms:GenerateDataKey",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": "222222222222",
+                        "kms:ViaService": "s3.eu-west-1.amazonaws.com",
+                    }
+                },
+            }
+        )
+
+    bad = _mismatches_after(tmp_path, "shared", KEY, "policy", deny_b_writes_through_s3)
+    # only the S3 writes of B's roles: the via_s3 rows on the key carry no kms:CallerAccount
+    assert bad == {
+        ("pipeline_artifact s3:PutObject", "b_action"),
+        ("pipeline_artifact s3:PutObject [sse_kms_right_key]", "b_action"),
+        ("model_object s3:PutObject", "b_sagemaker"),
+    }
+
+
+def test_sse_s3_write_makes_no_kms_call(tmp_path):
+    def allow_other_encryption(doc):
+        doc["Statement"] = [st for st in doc["Statement"] if st.get("Sid") != "DenyOtherEncryptionTypes"]
+
+    bad = _mismatches_after(tmp_path, "shared", BUCKET_POLICY, "policy", allow_other_encryption)
+    # SSE-S3 needs no key: A's administrators, who cannot use the CMK, could then write artifacts
+    assert bad == {
+        ("pipeline_artifact s3:PutObject [sse_s3]", principal)
+        for principal in ("pipeline", "b_action", "a_other", "key_admin")
+    }
+
+
+def test_unknown_default_key_is_reported(tmp_path):
+    plans = copy.deepcopy(_plans())
+    address = "module.artifacts.aws_s3_bucket_server_side_encryption_configuration.this"
+    for res in _walk(plans["shared"]["planned_values"]["root_module"]):
+        if res["address"] == address:
+            del res["values"]["rule"][0]["apply_server_side_encryption_by_default"][0]["kms_master_key_id"]
+    unknown_key = {"rule": [{"apply_server_side_encryption_by_default": [{"kms_master_key_id": True}]}]}
+    plans["shared"]["resource_changes"].append({"address": address, "change": {"after_unknown": unknown_key}})
+    with pytest.raises(MatrixError, match=r"encryption_configuration\.this\.rule.*kms_master_key_id"):
+        _matrix_with(plans, tmp_path)
+
+
+def test_readme_shows_the_report(cells):
+    text = README.read_text()
+    shown = text[text.index(BEGIN) + len(BEGIN) : text.index(END)]
+    assert shown == "\n" + readme_section(cells), (
+        "README.md's access matrix differs from the report: regenerate it with `make access-readme` "
+        "(PYTHONPATH=pipeline python -m tests.access.report --write-readme)"
+    )
+
+
+def test_replace_section_rewrites_only_between_the_markers():
+    text = f"intro\n{BEGIN}\n| old |\n{END}\n\nafter\n"
+    assert (
+        replace_section(text, "| new |\n\nsummary\n")
+        == f"intro\n{BEGIN}\n| new |\n\nsummary\n{END}\n\nafter\n"
+    )
