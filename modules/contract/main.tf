@@ -29,5 +29,10 @@ locals {
     endpoint_name      = "${var.prefix}-endpoint"
     model_role_name    = "${var.prefix}-model-execution"
     sagemaker_prefix   = "${var.prefix}-model"
+    # C's model store: built like A's bucket name (prefix, purpose, account, region), so it is globally unique
+    # and at most 20 + 8 + 12 + 1 + 14 = 55 characters (S3 allows 63).
+    model_store_bucket_name = "${var.prefix}-models-${var.accounts.production}-${var.region}"
+    # C's SageMaker model registry group (names: 1-63 letters, digits, hyphens; the prefix leaves room).
+    model_package_group_name = "${var.prefix}-models"
   }
 }

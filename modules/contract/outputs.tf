@@ -50,11 +50,14 @@ output "training" {
 }
 
 output "production" {
-  description = "Names and ARNs of account C's resources that other accounts refer to."
+  description = "Names and ARNs of account C's resources that other accounts refer to, including its model store (model_store_bucket_name/arn: the bucket only C's deployer writes, from which SageMaker serves) and its model registry group (model_package_group_name/arn)."
   value = merge(local.production, {
-    action_role_arn   = "${local.iam.production}:role/${local.production.action_role_name}"
-    deployer_arn      = "arn:${var.partition}:lambda:${var.region}:${var.accounts.production}:function:${local.production.deployer_name}"
-    deployer_role_arn = "${local.iam.production}:role/${local.production.deployer_role_name}"
-    model_role_arn    = "${local.iam.production}:role/${local.production.model_role_name}"
+    action_role_arn        = "${local.iam.production}:role/${local.production.action_role_name}"
+    deployer_arn           = "arn:${var.partition}:lambda:${var.region}:${var.accounts.production}:function:${local.production.deployer_name}"
+    deployer_role_arn      = "${local.iam.production}:role/${local.production.deployer_role_name}"
+    model_role_arn         = "${local.iam.production}:role/${local.production.model_role_name}"
+    model_store_bucket_arn = "arn:${var.partition}:s3:::${local.production.model_store_bucket_name}"
+    # SageMaker lower-cases names in its ARNs; the prefix is lower case already.
+    model_package_group_arn = "arn:${var.partition}:sagemaker:${var.region}:${var.accounts.production}:model-package-group/${local.production.model_package_group_name}"
   })
 }

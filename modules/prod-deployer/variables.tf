@@ -10,7 +10,7 @@ variable "account_id" {
 }
 
 variable "artifact_bucket_arn" {
-  description = "ARN of account A's artifact bucket, where the training outputs (model.tar.gz) live."
+  description = "ARN of account A's artifact bucket, where the training outputs (model.tar.gz) live: the deployer copies the pinned model version from it into the model store (its name becomes SOURCE_BUCKET)."
   type        = string
   nullable    = false
 
@@ -21,7 +21,7 @@ variable "artifact_bucket_arn" {
 }
 
 variable "artifact_kms_key_arn" {
-  description = "ARN of account A's artifact CMK (a key ARN, not an alias): the model execution role decrypts model.tar.gz with it."
+  description = "ARN of account A's artifact CMK (a key ARN, not an alias): the deployer decrypts the pinned model.tar.gz with it, through S3 only, when it copies it into the model store."
   type        = string
   nullable    = false
 
@@ -145,18 +145,6 @@ variable "function_name" {
   }
 }
 
-variable "image_repository_names" {
-  description = "ECR repository names (in AWS's SageMaker algorithm registries, any account of this region) the model execution role may pull inference images from."
-  type        = list(string)
-  default     = ["sagemaker-xgboost"]
-  nullable    = false
-
-  validation {
-    condition     = length(var.image_repository_names) > 0 && alltrue([for r in var.image_repository_names : can(regex("^[a-z0-9]+([._/-][a-z0-9]+)*$", r))])
-    error_message = "image_repository_names must hold at least one ECR repository name (lower case, e.g. sagemaker-xgboost)."
-  }
-}
-
 variable "keep_versions" {
   description = "After a successful deployment, keep this many newest models and endpoint configs with name_prefix (plus any in use) and delete older ones; 0 disables clean-up."
   type        = number
@@ -204,8 +192,19 @@ variable "memory_mb" {
   }
 }
 
+variable "model_package_group_name" {
+  description = "Name of the SageMaker model package group this module creates (the contract's model_package_group_name, e.g. mlops-models): every release is a model package version in it (MODEL_PACKAGE_GROUP)."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.model_package_group_name) <= 63 && can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.model_package_group_name))
+    error_message = "model_package_group_name must be 1-63 letters, digits and hyphens, starting and ending with a letter or digit (SageMaker's ModelPackageGroupName pattern)."
+  }
+}
+
 variable "model_prefix" {
-  description = "Key prefix of the training outputs in the artifact bucket; the model execution role may read only under it."
+  description = "Key prefix of the training outputs in A's artifact bucket (SOURCE_MODEL_PREFIX); the deployer may read only <model_prefix><training_job_prefix>-*/output/model.tar.gz under it."
   type        = string
   default     = "models/"
   nullable    = false
@@ -224,6 +223,41 @@ variable "model_role_name" {
   validation {
     condition     = can(regex("^[a-zA-Z0-9+=,.@_-]{1,64}$", var.model_role_name))
     error_message = "model_role_name must be a valid IAM role name: 1-64 letters, digits and +=,.@_-."
+  }
+}
+
+variable "model_store_bucket_name" {
+  description = "Name of the model store bucket this module creates in account C (the contract's model_store_bucket_name, e.g. mlops-models-333333333333-eu-west-1): incoming/ (copies from A, checked), models/<sha256 hex>/model.tar.gz (verified, what SageMaker reads), releases/ (release records). MODEL_STORE_BUCKET."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$", var.model_store_bucket_name))
+    error_message = "model_store_bucket_name must be 3-63 characters of lower-case letters, digits and hyphens, starting and ending with a letter or digit."
+  }
+}
+
+variable "model_store_key_administrators" {
+  description = "ARNs of the IAM principals of account C that administer the model store's CMK (see modules/kms-key: exact role or user ARNs, or IAM Identity Center role patterns ending in _*). They manage the key, never encrypt or decrypt with it. Include the role Terraform runs as, or KMS refuses the key policy."
+  type        = list(string)
+  nullable    = false
+
+  validation {
+    condition     = length(var.model_store_key_administrators) > 0
+    error_message = "model_store_key_administrators must name at least one IAM principal: a key without administrators cannot be managed or recovered."
+  }
+
+  validation {
+    condition = alltrue([for a in var.model_store_key_administrators :
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(role|user)/[A-Za-z0-9+=,.@_/-]+$", a)) ||
+      can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/aws-reserved/sso\\.amazonaws\\.com/([a-z0-9-]+/)?AWSReservedSSO_[A-Za-z0-9+=,.@_-]+_\\*$", a))
+    ])
+    error_message = "model_store_key_administrators must be IAM role or user ARNs without wildcards, or IAM Identity Center role patterns ending in _* (arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_<PermissionSet>_*)."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.model_store_key_administrators : !can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", a)) || split(":", a)[4] == var.account_id])
+    error_message = "model_store_key_administrators must be principals of account_id (account C): no other account administers the model store's key."
   }
 }
 
@@ -246,6 +280,17 @@ variable "package_file" {
   validation {
     condition     = endswith(var.package_file, ".zip")
     error_message = "package_file must be the path of a .zip built by scripts/package_lambda.py."
+  }
+}
+
+variable "pipeline_name" {
+  description = "Name of account A's pipeline (the contract's pipeline_name), PIPELINE_NAME: the deployer reads who approved the execution (ListActionExecutions through A's callback role) and names it in the release record."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9.@_-]{1,100}$", var.pipeline_name))
+    error_message = "pipeline_name must be a CodePipeline pipeline name: 1-100 letters, digits and . @ _ -."
   }
 }
 
@@ -306,5 +351,28 @@ variable "timeout_seconds" {
   validation {
     condition     = var.timeout_seconds >= 30 && var.timeout_seconds <= 900 && floor(var.timeout_seconds) == var.timeout_seconds
     error_message = "timeout_seconds must be a whole number from 30 (the deployer keeps a 10 s safety margin) to 900."
+  }
+}
+
+variable "training_job_prefix" {
+  description = "Prefix of account B's training job names (the contract's training_job_prefix), TRAINING_JOB_PREFIX: the deployer may read only <model_prefix><training_job_prefix>-*/output/model.tar.gz in A's bucket, and checks the training job it is given against it."
+  type        = string
+  nullable    = false
+
+  validation {
+    condition     = length(var.training_job_prefix) <= 30 && can(regex("^[a-zA-Z0-9](-*[a-zA-Z0-9])*$", var.training_job_prefix))
+    error_message = "training_job_prefix must be 1-30 letters, digits and hyphens, starting and ending with a letter or digit (as modules/training-sfn requires)."
+  }
+}
+
+variable "xgboost_image_tag" {
+  description = "Version tag of the SageMaker built-in XGBoost image (repository sagemaker-xgboost) that serves the model, for example 1.7-1: the same tag as the training image (envs/training, modules/training-sfn xgboost_image_tag). Resolved in this account and region (MODEL_IMAGE_URI). Pinned: never latest."
+  type        = string
+  default     = "1.7-1"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+-[0-9]+(-cpu-py3)?$", var.xgboost_image_tag))
+    error_message = "xgboost_image_tag must be a pinned framework version such as \"1.7-1\" (<major>.<minor>-<build>), not latest."
   }
 }
