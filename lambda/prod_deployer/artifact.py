@@ -23,13 +23,18 @@ MAX_ARTIFACT_BYTES = 1024 * 1024  # a training output is a few hundred bytes; re
 
 MODEL_DATA_URL = re.compile(r"^s3://[a-z0-9.-]{3,63}/.+/model\.tar\.gz$")
 TRAINING_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# An S3 version ID is an opaque string of up to 1,024 printable characters (S3 API Reference, "GetObject",
+# versionId); S3's additional checksum ChecksumSHA256 is the base64 of the 32-byte digest (44 characters).
+S3_VERSION_ID = re.compile(r"^[!-~]{1,1024}$")
+SHA256_BASE64 = re.compile(r"^[A-Za-z0-9+/]{43}=$")
+SFN_EXECUTION_ARN = re.compile(r"^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:[\w-]+:[\w-]+$")
 
 
 @dataclass(frozen=True)
 class QualityGate:
     metric: str
     value: float
-    threshold: float
+    threshold: float  # the effective threshold: the stricter of the platform's floor and the configuration's
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,25 @@ class TrainingOutput:
     image_uri: str
     metrics: tuple[tuple[str, float], ...]
     quality_gate: QualityGate
+    # The model object as the Train stage pinned it: its S3 version and S3's SHA-256 of that version.
+    model_version_id: str
+    model_sha256: str
+    training_execution_arn: str
+    # Everything else the training output says (the gate's floor and configured threshold, the data versions),
+    # kept as given for the release record.
+    raw: dict[str, Any]
+
+
+REQUIRED_FIELDS = (
+    "model_data_url",
+    "model_version_id",
+    "model_sha256",
+    "training_job_name",
+    "training_execution_arn",
+    "image_uri",
+    "metrics",
+    "quality_gate",
+)
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:
@@ -50,7 +74,7 @@ def validate_training_output(obj: Any) -> TrainingOutput:
     if not isinstance(obj, dict):
         raise JobFailed(f"training output must be a JSON object, got {type(obj).__name__}")
     problems: list[str] = []
-    for name in ("model_data_url", "training_job_name", "image_uri", "metrics", "quality_gate"):
+    for name in REQUIRED_FIELDS:
         if name not in obj:
             problems.append(f"{name} is required")
     url = obj.get("model_data_url")
@@ -61,6 +85,13 @@ def validate_training_output(obj: Any) -> TrainingOutput:
         not isinstance(job_name, str) or not TRAINING_JOB_NAME.match(job_name)
     ):
         problems.append(f"training_job_name is not a SageMaker training job name: {job_name!r}")
+    for name, pattern, what in (
+        ("model_version_id", S3_VERSION_ID, "an S3 version ID"),
+        ("model_sha256", SHA256_BASE64, "the base64 SHA-256 S3 reports (ChecksumSHA256)"),
+        ("training_execution_arn", SFN_EXECUTION_ARN, "a Step Functions execution ARN"),
+    ):
+        if name in obj and (not isinstance(obj[name], str) or not pattern.match(obj[name])):
+            problems.append(f"{name} must be {what}, got {obj[name]!r}")
     image = obj.get("image_uri")
     if "image_uri" in obj and (not isinstance(image, str) or not image):
         problems.append("image_uri must be a non-empty string")
@@ -102,6 +133,10 @@ def validate_training_output(obj: Any) -> TrainingOutput:
         image_uri=str(image),
         metrics=tuple(metrics),
         quality_gate=quality_gate,
+        model_version_id=str(obj["model_version_id"]),
+        model_sha256=str(obj["model_sha256"]),
+        training_execution_arn=str(obj["training_execution_arn"]),
+        raw=obj,
     )
 
 

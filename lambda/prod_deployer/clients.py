@@ -60,6 +60,14 @@ class ClientFactory:
 
         return self._cached("cloudwatch", lambda: boto3.client("cloudwatch", config=self._config()))
 
+    def own_s3(self) -> S3Client:
+        """S3 with the deployer's own role: A's pinned model (read) and C's model store (write)."""
+        import boto3
+
+        return self._cached(
+            "own_s3", lambda: boto3.client("s3", config=self._config(signature_version="s3v4"))
+        )
+
     def s3(self, credentials: ArtifactCredentials) -> S3Client:
         """S3 with the job's artifact credentials; SigV4 is required to read SSE-KMS objects."""
         import boto3

@@ -16,6 +16,11 @@ IAM_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$
 S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$")
 ALARM_NAME = re.compile(r"^[^\x00-\x1f]{1,255}$")
 INSTANCE_TYPE = re.compile(r"^ml\.[a-z0-9]+\.[a-z0-9]+$")
+BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+KEY_PREFIX = re.compile(r"^[\w!.*'()/-]{1,200}/$")
+# <registry>.dkr.ecr.<region>.amazonaws.com[.cn]/<repository>:<tag>
+IMAGE_URI = re.compile(r"^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/[a-z0-9._/-]+:[\w.-]+$")
+PIPELINE_NAME = re.compile(r"^[A-Za-z0-9.@_-]{1,100}$")
 
 MAX_NAME_PREFIX = 40  # leaves room for "-<slug>-<hash>" inside SageMaker's 63 characters
 SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -58,12 +63,29 @@ class EndpointSettings:
 
 
 @dataclass(frozen=True)
+class Provenance:
+    """What account C itself decides about the model it serves (modules/prod-deployer sets these)."""
+
+    store_bucket: str  # C's model store: the only place production models are read from
+    package_group: str  # the SageMaker model package group of the releases
+    image_uri: str  # the inference image C resolves for the pinned XGBoost version
+    source_bucket: str  # A's artifact bucket, where training writes models
+    source_model_prefix: str  # its models prefix ("models/")
+    training_job_prefix: str  # the name prefix of B's training jobs
+    pipeline_name: str  # A's pipeline, whose action history names the approver
+
+    def allowed_model_data_url(self, training_job_name: str) -> str:
+        return f"s3://{self.source_bucket}/{self.source_model_prefix}{training_job_name}/output/model.tar.gz"
+
+
+@dataclass(frozen=True)
 class Settings:
     endpoint_name: str
     name_prefix: str
     model_execution_role_arn: str
     callback_role_arn: str
     endpoint: EndpointSettings
+    provenance: Provenance
     keep_versions: int = 0
     tags: Mapping[str, str] = field(default_factory=dict)
 
@@ -187,6 +209,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
             problems.append("RESOURCE_TAGS must be a JSON object of string values")
         else:
             tags = {str(k): v for k, v in parsed.items()}
+    provenance = _provenance(env, problems)
     if problems or endpoint is None:
         raise ConfigurationError("invalid deployer configuration: " + "; ".join(problems))
     return Settings(
@@ -195,8 +218,39 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         model_execution_role_arn=model_role,
         callback_role_arn=callback_role,
         endpoint=endpoint,
+        provenance=provenance,
         keep_versions=keep,
         tags=tags,
+    )
+
+
+def _provenance(env: Mapping[str, str], problems: list[str]) -> Provenance:
+    values: dict[str, str] = {}
+    for name, pattern, what in (
+        ("MODEL_STORE_BUCKET", BUCKET_NAME, "an S3 bucket name"),
+        ("MODEL_PACKAGE_GROUP", SAGEMAKER_NAME, "a SageMaker model package group name"),
+        (
+            "MODEL_IMAGE_URI",
+            IMAGE_URI,
+            "an ECR image URI <registry>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>",
+        ),
+        ("SOURCE_BUCKET", BUCKET_NAME, "an S3 bucket name"),
+        ("SOURCE_MODEL_PREFIX", KEY_PREFIX, "an S3 key prefix ending with /"),
+        ("TRAINING_JOB_PREFIX", SAGEMAKER_NAME, "a SageMaker name prefix"),
+        ("PIPELINE_NAME", PIPELINE_NAME, "a CodePipeline pipeline name"),
+    ):
+        value = _required(env, name, problems)
+        if value and not pattern.match(value):
+            problems.append(f"{name} must be {what}, got {value!r}")
+        values[name] = value
+    return Provenance(
+        store_bucket=values["MODEL_STORE_BUCKET"],
+        package_group=values["MODEL_PACKAGE_GROUP"],
+        image_uri=values["MODEL_IMAGE_URI"],
+        source_bucket=values["SOURCE_BUCKET"],
+        source_model_prefix=values["SOURCE_MODEL_PREFIX"],
+        training_job_prefix=values["TRAINING_JOB_PREFIX"],
+        pipeline_name=values["PIPELINE_NAME"],
     )
 
 

@@ -119,7 +119,7 @@ def deployment_config(instance: InstanceSettings) -> dict[str, Any]:
 def ensure_model(
     sm: SageMakerClient,
     name: str,
-    training: TrainingOutput,
+    model_package_arn: str,
     settings: Settings,
     tags: list[TagTypeDef],
     log: JsonLogger,
@@ -133,13 +133,14 @@ def ensure_model(
         if not _not_found(exc):
             raise classify_client_error(exc, f"DescribeModel {name}") from None
     try:
-        with log.timed(
-            "create_model", model=name, image=training.image_uri, model_data=training.model_data_url
-        ):
+        with log.timed("create_model", model=name, model_package=model_package_arn):
+            # From the release's model package version: its inference specification names the image C resolved
+            # and C's verified copy of the model ("Deploy a model from the registry",
+            # https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy.html).
             sm.create_model(
                 ModelName=name,
                 ExecutionRoleArn=settings.model_execution_role_arn,
-                PrimaryContainer={"Image": training.image_uri, "ModelDataUrl": training.model_data_url},
+                PrimaryContainer={"ModelPackageName": model_package_arn},
                 # Isolated on instance endpoints only: serverless endpoints refuse isolated models (see
                 # EndpointSettings.network_isolation); the setting is part of the model's name (naming.py).
                 EnableNetworkIsolation=settings.endpoint.network_isolation,

@@ -26,10 +26,38 @@ class ArtifactCredentials:
 
 
 @dataclass(frozen=True)
+class Approved:
+    """What the approver saw (the Verify action's output variables), passed to Deploy by the pipeline."""
+
+    training_job_name: str
+    model_version_id: str
+    model_sha256: str
+
+
+@dataclass(frozen=True)
 class UserParameters:
     callback_role_arn: str
     pipeline_execution_id: str | None
     training_execution_arn: str | None
+    # "verify" (before the approval: pin and store the model, report the evidence) or "deploy" (after it).
+    mode: str = "deploy"
+    source_revision: str | None = None
+    approved: Approved | None = None
+
+
+MODES = ("verify", "deploy")
+KNOWN_PARAMETERS = frozenset(
+    {
+        "callback_role_arn",
+        "pipeline_execution_id",
+        "training_execution_arn",
+        "mode",
+        "source_revision",
+        "approved",
+    }
+)
+# A CodeCommit or Git commit ID, or an S3 object version ID (the source action's CommitId / VersionId).
+SOURCE_REVISION = re.compile(r"^[!-~]{1,1024}$")
 
 
 @dataclass(frozen=True)
@@ -97,12 +125,37 @@ def parse_user_parameters(raw: str | None) -> UserParameters:
         problems.append(
             f"user parameter training_execution_arn is not a Step Functions execution ARN: {training_arn!r}"
         )
-    unknown = sorted(set(obj) - {"callback_role_arn", "pipeline_execution_id", "training_execution_arn"})
+    mode = obj.get("mode")
+    if mode not in MODES:
+        problems.append(f"user parameter mode must be one of {', '.join(MODES)}, got {mode!r}")
+    revision = obj.get("source_revision")
+    if revision is not None and (not isinstance(revision, str) or not SOURCE_REVISION.match(revision)):
+        problems.append(f"user parameter source_revision is not a commit ID or S3 version ID: {revision!r}")
+    approved = _approved(obj.get("approved"), mode, problems)
+    unknown = sorted(set(obj) - KNOWN_PARAMETERS)
     if unknown:
         problems.append(f"unknown user parameters: {', '.join(unknown)}")
     if problems:
         raise ConfigurationError("invalid action user parameters: " + "; ".join(problems))
-    return UserParameters(str(role), execution_id, training_arn)
+    return UserParameters(str(role), execution_id, training_arn, str(mode), revision, approved)
+
+
+def _approved(value: Any, mode: Any, problems: list[str]) -> Approved | None:
+    """``approved`` is required to deploy (what was approved) and meaningless before the approval."""
+    if mode != "deploy":
+        if value is not None:
+            problems.append(
+                "user parameter approved is only for mode deploy (the Verify action has no approval)"
+            )
+        return None
+    fields = ("training_job_name", "model_version_id", "model_sha256")
+    if not isinstance(value, dict) or not all(isinstance(value.get(f), str) and value[f] for f in fields):
+        problems.append(
+            "user parameter approved must be an object with training_job_name, model_version_id and "
+            "model_sha256 (the Verify action's output variables #{Evidence.*}), got " + repr(value)[:200]
+        )
+        return None
+    return Approved(value["training_job_name"], value["model_version_id"], value["model_sha256"])
 
 
 def parse_job(event: Any) -> Job:

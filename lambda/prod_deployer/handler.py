@@ -18,9 +18,10 @@ import os
 import time
 import traceback
 from collections.abc import Mapping
+from dataclasses import asdict, replace
 from typing import Any
 
-from .artifact import read_training_output
+from .artifact import TrainingOutput, read_training_output
 from .cleanup import clean_up
 from .clients import ClientFactory
 from .config import SAGEMAKER_NAME, Settings, callback_role_from_env, load_settings
@@ -44,10 +45,12 @@ from .errors import (
     FailureType,
     JobFailed,
 )
-from .event import UserParameters, job_id_of, parse_job, parse_user_parameters, raw_user_parameters
+from .event import Job, UserParameters, job_id_of, parse_job, parse_user_parameters, raw_user_parameters
 from .logs import JsonLogger
 from .naming import endpoint_config_name, model_name
 from .pipeline import Outcome, Reporter, open_reporter
+from .provenance import check_approved, check_inputs, ensure_stored
+from .release import ensure_package, find_approval, record_key, release_record, write_pending, write_serving
 
 _DEFAULT_CLIENTS = ClientFactory()
 
@@ -110,7 +113,7 @@ def handle(event: Any, context: Any, clients: ClientFactory, env: Mapping[str, s
 
     result: dict[str, Any] = {"job_id": job_id}
     try:
-        outcome, settings, names = _run(event, context, clients, env, params, params_error, log)
+        outcome, settings, names = _run(event, context, clients, env, params, params_error, reporter, log)
         reporter.send(outcome)
         result.update(status=outcome.status, summary=outcome.summary)
         if outcome.status == "success" and names is not None and settings is not None:
@@ -147,6 +150,7 @@ def _run(
     env: Mapping[str, str],
     params: UserParameters | None,
     params_error: ConfigurationError | None,
+    reporter: Reporter,
     log: JsonLogger,
 ) -> tuple[Outcome, Settings | None, Names | None]:
     if params_error is not None or params is None:
@@ -158,7 +162,14 @@ def _run(
             f"role {settings.callback_role_arn} (CALLBACK_ROLE_ARN): fix the deploy action or the deployer"
         )
     job = parse_job(event)
-    log.bind(pipeline_execution_id=params.pipeline_execution_id)
+    log.bind(pipeline_execution_id=params.pipeline_execution_id, mode=params.mode)
+    if params.mode == "verify":
+        return _verify(job, clients, settings, log), None, None
+    execution_id = params.pipeline_execution_id
+    if params.approved is None or not execution_id:
+        raise ConfigurationError(
+            "mode deploy needs the user parameters approved and pipeline_execution_id: see docs/interfaces.md"
+        )
     token = parse_token(job.continuation_token) if job.continuation_token else None
     polls = int(token.get("polls", 0)) if token else 0
     log.info(
@@ -174,30 +185,52 @@ def _run(
     if token and token["phase"] == "wait":
         names = Names(token["endpoint"], token["config"], token["model"])
         log.bind(endpoint=names.endpoint, endpoint_config=names.config, model=names.model)
-        return check_deployment(sm, token, log), settings, names
+        return (
+            _released(check_deployment(sm, token, log), clients, settings, execution_id, log),
+            settings,
+            names,
+        )
 
     budget = TimeBudget(context)
-    with log.timed("read_training_output", bucket=job.bucket, key=job.key) as extra:
-        training = read_training_output(clients.s3(job.credentials), job.bucket, job.key)
-        extra.update(training_job_name=training.training_job_name, model_data_url=training.model_data_url)
+    training = _read_training(job, clients, settings, log)
+    check_approved(training, params.approved)
+    stored = ensure_stored(clients.own_s3(), training, settings.provenance, log)
+    record = release_record(
+        settings,
+        execution_id,
+        params.source_revision,
+        training,
+        stored,
+        find_approval(reporter.client, settings.provenance.pipeline_name, execution_id),
+    )
+    record["release_record_url"] = f"s3://{stored.bucket}/{record_key(execution_id)}"
+    tags = sagemaker_tags(settings, training, execution_id)
+    # Before anything is created: a refused type change must leave no package, model or config behind.
+    check_endpoint_type(sm, settings.endpoint_name, settings.endpoint, log)
+    record["package_arn"] = ensure_package(sm, settings, record, log)
     model = model_name(
         settings.name_prefix,
-        training,
+        training.training_job_name,
+        record["package_arn"],
         settings.model_execution_role_arn,
         settings.endpoint.network_isolation,
     )
     names = Names(
         settings.endpoint_name,
-        endpoint_config_name(settings.name_prefix, training, model, settings.endpoint),
+        endpoint_config_name(settings.name_prefix, training.training_job_name, model, settings.endpoint),
         model,
     )
     log.bind(endpoint=names.endpoint, endpoint_config=names.config, model=names.model)
-    tags = sagemaker_tags(settings, training, params.pipeline_execution_id)
+    record["endpoint"] = {
+        "name": names.endpoint,
+        "config": names.config,
+        "model": names.model,
+        "settings": asdict(settings.endpoint),
+    }
+    write_pending(clients.own_s3(), stored.bucket, record)
     try:
-        # Before anything is created: a refused type change must leave no model or config behind.
-        check_endpoint_type(sm, names.endpoint, settings.endpoint, log)
         budget.check("create_model")
-        ensure_model(sm, names.model, training, settings, tags, log)
+        ensure_model(sm, names.model, record["package_arn"], settings, tags, log)
         budget.check("create_endpoint_config")
         ensure_endpoint_config(sm, names.config, names.model, settings.endpoint, tags, log)
         outcome = start_deployment(
@@ -210,7 +243,55 @@ def _run(
             f"Deploying {names.config} to {names.endpoint}: continuing in the next invocation (before {exc})",
             retry_token(f"out of time before {exc}", polls + 1),
         )
-    return outcome, settings, names
+    return _released(outcome, clients, settings, execution_id, log), settings, names
+
+
+def _read_training(job: Job, clients: ClientFactory, settings: Settings, log: JsonLogger) -> TrainingOutput:
+    """The training output of the job's input artifact, refused unless it names what C allows."""
+    with log.timed("read_training_output", bucket=job.bucket, key=job.key) as extra:
+        training = read_training_output(clients.s3(job.credentials), job.bucket, job.key)
+        extra.update(training_job_name=training.training_job_name, model_data_url=training.model_data_url)
+    check_inputs(training, settings.provenance)
+    return training
+
+
+def _verify(job: Job, clients: ClientFactory, settings: Settings, log: JsonLogger) -> Outcome:
+    """Before the approval: pin and store the model, and give the approver the evidence as output variables
+    (namespace Evidence: the approval's custom data and the Deploy action's ``approved`` read them)."""
+    training = _read_training(job, clients, settings, log)
+    stored = ensure_stored(clients.own_s3(), training, settings.provenance, log)
+    gate = training.quality_gate
+    return Outcome(
+        "success",
+        f"Verified the model of training job {training.training_job_name}: SHA-256 {stored.sha256_hex} "
+        f"(S3 version {training.model_version_id}), stored as {stored.url}; {gate.metric} = {gate.value}, "
+        f"effective threshold {gate.threshold}",
+        output_variables={
+            "model_sha256": stored.sha256,
+            "model_sha256_hex": stored.sha256_hex,
+            "model_version_id": training.model_version_id,
+            "training_job_name": training.training_job_name,
+            "gate_metric": gate.metric,
+            "gate_value": str(gate.value),
+            "gate_threshold": str(gate.threshold),
+            "model_store_url": stored.url,
+        },
+    )
+
+
+def _released(
+    outcome: Outcome, clients: ClientFactory, settings: Settings, execution_id: str, log: JsonLogger
+) -> Outcome:
+    """Once the endpoint serves the release, its record says so (and becomes releases/current.json)."""
+    if outcome.status != "success":
+        return outcome
+    record = write_serving(clients.own_s3(), settings.provenance.store_bucket, execution_id, log)
+    variables = dict(
+        outcome.output_variables,
+        ModelPackageArn=record["package_arn"],
+        ReleaseRecord=record["release_record_url"],
+    )
+    return replace(outcome, output_variables=variables)
 
 
 def _clean_up(

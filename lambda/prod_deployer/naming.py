@@ -1,7 +1,8 @@
 """Deterministic SageMaker names: a re-delivered job derives the same names and finds what it created.
 
 ``<NAME_PREFIX>-<training job name, trimmed>-<8 hex of a content hash>``, at most 63 characters of
-[a-zA-Z0-9-]. The model hash covers what the model is (image, model data, execution role, network isolation);
+[a-zA-Z0-9-]. The model hash covers what the model is (its release's model package version, which holds the
+image and C's verified copy of the model data; the execution role; network isolation);
 the endpoint config hash covers the model name and the endpoint settings, so changing the settings and
 redeploying the same training job yields a new config instead of silently reusing the old one. Network
 isolation is fixed when a model is created, so it is part of the name: an instance endpoint (isolated) never
@@ -16,7 +17,6 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from .artifact import TrainingOutput
 from .config import EndpointSettings
 
 MAX_NAME = 63
@@ -37,21 +37,18 @@ def derive_name(prefix: str, slug: str, payload: Any) -> str:
 
 
 def model_name(
-    prefix: str, training: TrainingOutput, execution_role_arn: str, network_isolation: bool
+    prefix: str,
+    training_job_name: str,
+    model_package_arn: str,
+    execution_role_arn: str,
+    network_isolation: bool,
 ) -> str:
     return derive_name(
         prefix,
-        training.training_job_name,
-        {
-            "image": training.image_uri,
-            "data": training.model_data_url,
-            "role": execution_role_arn,
-            "network_isolation": network_isolation,
-        },
+        training_job_name,
+        {"package": model_package_arn, "role": execution_role_arn, "network_isolation": network_isolation},
     )
 
 
-def endpoint_config_name(
-    prefix: str, training: TrainingOutput, model: str, endpoint: EndpointSettings
-) -> str:
-    return derive_name(prefix, training.training_job_name, {"model": model, "endpoint": asdict(endpoint)})
+def endpoint_config_name(prefix: str, training_job_name: str, model: str, endpoint: EndpointSettings) -> str:
+    return derive_name(prefix, training_job_name, {"model": model, "endpoint": asdict(endpoint)})

@@ -46,7 +46,8 @@ class Reporter:
     """Sends exactly one final answer per invocation (success with a token counts as the answer)."""
 
     def __init__(self, client: CodePipelineClient, job_id: str, log: JsonLogger) -> None:
-        self._client = client
+        # Also how the deployer reads A's action history (the approval): the same callback role's session.
+        self.client = client
         self._job_id = job_id
         self._log = log
         self.answered = False
@@ -63,13 +64,13 @@ class Reporter:
         with self._log.timed(
             "put_job_success_result", status=outcome.status, summary=kwargs["executionDetails"]["summary"]
         ):
-            self._client.put_job_success_result(**kwargs)
+            self.client.put_job_success_result(**kwargs)
         self.answered = True
 
     def failure(self, failure_type: FailureType, message: str) -> None:
         message = _clip(message, MAX_FAILURE_MESSAGE)
         with self._log.timed("put_job_failure_result", failure_type=failure_type, message=message):
-            self._client.put_job_failure_result(
+            self.client.put_job_failure_result(
                 jobId=self._job_id, failureDetails={"type": failure_type, "message": message}
             )
         self.answered = True

@@ -11,7 +11,9 @@ from deployer_testkit import (
     ACCOUNT_A,
     ACCOUNT_C,
     ARTIFACT_BUCKET,
+    PACKAGE_GROUP,
     REGION,
+    STORE_BUCKET,
     RecordingClients,
     SageMakerSim,
     World,
@@ -76,6 +78,29 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                     }
                 ]
             },
+        )
+        # Versioned, as modules/kms-bucket makes it: the state machine pins the model's version.
+        s3_a.put_bucket_versioning(Bucket=ARTIFACT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        STORE_KEY_ID = "33333333-aaaa-bbbb-cccc-444444444444"
+        # Account C: the model store (versioned, SSE-KMS by default) and the model package group.
+        s3_c = boto3.client("s3", region_name=REGION)
+        s3_c.create_bucket(Bucket=STORE_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3_c.put_bucket_versioning(Bucket=STORE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
+        s3_c.put_bucket_encryption(
+            Bucket=STORE_BUCKET,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": f"arn:aws:kms:{REGION}:{ACCOUNT_C}:key/{STORE_KEY_ID}",
+                        }
+                    }
+                ]
+            },
+        )
+        boto3.client("sagemaker", region_name=REGION).create_model_package_group(
+            ModelPackageGroupName=PACKAGE_GROUP
         )
         # Account C: the rollback alarm the instance settings name.
         boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(

@@ -20,10 +20,13 @@ Two things are not moto:
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import zipfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -39,6 +42,12 @@ CALLBACK_ROLE = f"arn:aws:iam::{ACCOUNT_A}:role/mlops-pipeline-callback"
 MODEL_ROLE = f"arn:aws:iam::{ACCOUNT_C}:role/mlops-model-execution"
 ARTIFACT_BUCKET = f"mlops-artifacts-{ACCOUNT_A}-{REGION}"
 ARTIFACT_KEY = "mlops-pipeline/TrainOutput/abc123.zip"
+STORE_BUCKET = f"mlops-models-{ACCOUNT_C}-{REGION}"
+PACKAGE_GROUP = "mlops-models"
+PIPELINE = "mlops-pipeline"
+IMAGE = "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
+APPROVER = f"arn:aws:sts::{ACCOUNT_A}:assumed-role/ml-approver/alice"
+APPROVED_AT = datetime(2025, 1, 1, 13, 0, tzinfo=UTC)
 JOB_ID = "11111111-2222-3333-4444-555555555555"
 EXECUTION_ID = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
 TRAINING_ARN = f"arn:aws:states:{REGION}:222222222222:execution:mlops-training:run-1"
@@ -61,10 +70,30 @@ INSTANCE = {
 
 
 class PipelineRecorder:
-    """Stands in for the CodePipeline client (moto lacks PutJobSuccessResult/PutJobFailureResult)."""
+    """Stands in for the CodePipeline client (moto lacks PutJobSuccessResult/PutJobFailureResult and
+    ListActionExecutions). ``calls`` holds the answers; ``history_queries`` the reads of the action history,
+    which holds one approval of EXECUTION_ID by APPROVER unless a test changes ``history``."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.history_queries: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = [
+            {
+                "pipelineExecutionId": EXECUTION_ID,
+                "stageName": "Approve",
+                "actionName": "Approve",
+                "status": "Succeeded",
+                "updatedBy": APPROVER,
+                "lastUpdateTime": APPROVED_AT,
+                "input": {"actionTypeId": {"category": "Approval", "owner": "AWS", "provider": "Manual"}},
+                "output": {"executionResult": {"externalExecutionSummary": "AUC is fine"}},
+            }
+        ]
+
+    def list_action_executions(self, **kwargs: Any) -> dict[str, Any]:
+        self.history_queries.append(kwargs)
+        wanted = kwargs["filter"]["pipelineExecutionId"]
+        return {"actionExecutionDetails": [d for d in self.history if d["pipelineExecutionId"] == wanted]}
 
     def put_job_success_result(self, **kwargs: Any) -> dict[str, Any]:
         self.calls.append(("put_job_success_result", kwargs))
@@ -182,6 +211,10 @@ def zip_bytes(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
+def sha256_b64(data: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
 @dataclass
 class World:
     clients: RecordingClients
@@ -189,6 +222,8 @@ class World:
     artifact_credentials: dict[str, str]
     s3_a: Any
     env: dict[str, str]
+    # The last training output put as the artifact: what the approver saw, unless a test says otherwise.
+    approved: dict[str, str] = field(default_factory=dict)
 
     @property
     def recorder(self) -> PipelineRecorder:
@@ -198,23 +233,50 @@ class World:
     def sm(self) -> Any:
         return self.clients.sagemaker()
 
-    def put_artifact(self, body: bytes | dict[str, Any], key: str = ARTIFACT_KEY) -> None:
+    @property
+    def s3_c(self) -> Any:
+        return self.clients.own_s3()
+
+    def put_model(self, output: dict[str, Any], data: bytes | None = None) -> dict[str, Any]:
+        """Put model bytes at the output's model_data_url in A (as training does) and pin them in the output
+        (as the state machine does: the version and S3's SHA-256 of it)."""
+        data = data if data is not None else f"model of {output['training_job_name']}".encode()
+        bucket, _, key = output["model_data_url"].removeprefix("s3://").partition("/")
+        put = self.s3_a.put_object(
+            Bucket=bucket, Key=key, Body=data, ServerSideEncryption="aws:kms", ChecksumAlgorithm="SHA256"
+        )
+        assert put["ChecksumSHA256"] == sha256_b64(data)
+        return dict(output, model_version_id=put["VersionId"], model_sha256=put["ChecksumSHA256"])
+
+    def put_artifact(self, body: bytes | dict[str, Any], key: str = ARTIFACT_KEY, pin: bool = True) -> None:
+        """The training output as the Train stage's artifact. A dict is pinned first (put_model) unless
+        ``pin`` is False, and becomes what the approver saw (``approved``)."""
         if isinstance(body, dict):
+            if pin:
+                body = self.put_model(body)
+            self.approved = {
+                f: body[f] for f in ("training_job_name", "model_version_id", "model_sha256") if f in body
+            }
             body = zip_bytes({"output.json": json.dumps(body).encode()})
         self.s3_a.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=body, ServerSideEncryption="aws:kms")
 
+    def user_parameters(self, mode: str = "deploy", **extra: Any) -> str:
+        params: dict[str, Any] = {
+            "callback_role_arn": CALLBACK_ROLE,
+            "pipeline_execution_id": EXECUTION_ID,
+            "mode": mode,
+        }
+        if mode == "deploy":
+            # Before any artifact is put, what the example output says (tests of bad events and artifacts).
+            approved = self.approved or {
+                f: EXAMPLE_OUTPUT[f] for f in ("training_job_name", "model_version_id", "model_sha256")
+            }
+            params.update(training_execution_arn=TRAINING_ARN, source_revision="abc123", approved=approved)
+        params.update(extra)
+        return json.dumps(params)
+
     def event(self, token: str | None = None, user_parameters: Any = None, key: str = ARTIFACT_KEY) -> dict:
-        params = (
-            user_parameters
-            if user_parameters is not None
-            else json.dumps(
-                {
-                    "callback_role_arn": CALLBACK_ROLE,
-                    "pipeline_execution_id": EXECUTION_ID,
-                    "training_execution_arn": TRAINING_ARN,
-                }
-            )
-        )
+        params = user_parameters if user_parameters is not None else self.user_parameters()
         data: dict[str, Any] = {
             "actionConfiguration": {
                 "configuration": {"FunctionName": "mlops-deployer", "UserParameters": params}
@@ -260,6 +322,13 @@ def make_env(endpoint_config: dict[str, Any] | None = None, **overrides: str) ->
         "ENDPOINT_CONFIG": json.dumps(endpoint_config or SERVERLESS),
         "KEEP_VERSIONS": "2",
         "RESOURCE_TAGS": json.dumps({"project": "mlops"}),
+        "MODEL_STORE_BUCKET": STORE_BUCKET,
+        "MODEL_PACKAGE_GROUP": PACKAGE_GROUP,
+        "MODEL_IMAGE_URI": IMAGE,
+        "SOURCE_BUCKET": ARTIFACT_BUCKET,
+        "SOURCE_MODEL_PREFIX": "models/",
+        "TRAINING_JOB_PREFIX": "mlops-train",
+        "PIPELINE_NAME": PIPELINE,
     }
     env.update(overrides)
     return env
@@ -267,21 +336,30 @@ def make_env(endpoint_config: dict[str, Any] | None = None, **overrides: str) ->
 
 # --- expected answers -----------------------------------------------------------------------------------
 
-MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-724ea7ad"  # not isolated (serverless)
-CONFIG = "mlops-model-mlops-train-20250101-120000-ab12cd-8f87eeac"  # serverless 2048 MB / 5
-ISOLATED_MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-66516229"  # isolated (instance)
+MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-d9a4c33d"  # not isolated (serverless), package 1
+CONFIG = "mlops-model-mlops-train-20250101-120000-ab12cd-29b2a3d1"  # serverless 2048 MB / 5
+ISOLATED_MODEL = "mlops-model-mlops-train-20250101-120000-ab12cd-e0c7da4b"  # isolated (instance)
 
 
-def names_for(output: dict, endpoint: dict) -> tuple[str, str]:
-    from prod_deployer.artifact import validate_training_output
+def package_arn(version: int = 1) -> str:
+    return f"arn:aws:sagemaker:{REGION}:{ACCOUNT_C}:model-package/{PACKAGE_GROUP}/{version}"
+
+
+def names_for(output: dict, endpoint: dict, package_version: int = 1) -> tuple[str, str]:
     from prod_deployer.config import parse_endpoint_config
     from prod_deployer.naming import endpoint_config_name, model_name
 
-    training = validate_training_output(output)
+    job = output["training_job_name"]
     # Instance endpoints run isolated models; serverless ones cannot (Serverless feature exclusions).
-    model = model_name("mlops-model", training, MODEL_ROLE, network_isolation=endpoint["type"] == "instance")
+    model = model_name(
+        "mlops-model",
+        job,
+        package_arn(package_version),
+        MODEL_ROLE,
+        network_isolation=endpoint["type"] == "instance",
+    )
     return model, endpoint_config_name(
-        "mlops-model", training, model, parse_endpoint_config(json.dumps(endpoint), [])
+        "mlops-model", job, model, parse_endpoint_config(json.dumps(endpoint), [])
     )
 
 
@@ -292,7 +370,10 @@ def trained(n: int) -> dict:
     return out
 
 
-def success(model: str, config: str) -> tuple[str, dict]:
+RELEASE_RECORD = f"s3://{STORE_BUCKET}/releases/{EXECUTION_ID}.json"
+
+
+def success(model: str, config: str, package_version: int = 1) -> tuple[str, dict]:
     return (
         "put_job_success_result",
         {
@@ -300,7 +381,13 @@ def success(model: str, config: str) -> tuple[str, dict]:
             "executionDetails": {
                 "summary": f"Endpoint {ENDPOINT} is InService with {config} (model {model})"
             },
-            "outputVariables": {"EndpointName": ENDPOINT, "EndpointConfigName": config, "ModelName": model},
+            "outputVariables": {
+                "EndpointName": ENDPOINT,
+                "EndpointConfigName": config,
+                "ModelName": model,
+                "ModelPackageArn": package_arn(package_version),
+                "ReleaseRecord": RELEASE_RECORD,
+            },
         },
     )
 

@@ -28,6 +28,7 @@ from deployer_testkit import (
     failure,
     make_env,
     names_for,
+    package_arn,
     success,
     trained,
     wait_token,
@@ -65,10 +66,8 @@ def test_first_deployment_serverless(world: World) -> None:
     assert create_model == {
         "ModelName": MODEL,
         "ExecutionRoleArn": MODEL_ROLE,
-        "PrimaryContainer": {
-            "Image": EXAMPLE_OUTPUT["image_uri"],
-            "ModelDataUrl": EXAMPLE_OUTPUT["model_data_url"],
-        },
+        # From the release's package version, which points at C's verified copy (test_provenance.py).
+        "PrimaryContainer": {"ModelPackageName": package_arn(1)},
         # SageMaker Serverless Inference does not support network isolation (feature exclusions).
         "EnableNetworkIsolation": False,
         "Tags": tags,
@@ -80,7 +79,12 @@ def test_first_deployment_serverless(world: World) -> None:
         "MaxConcurrency": 5,
     }
     assert world.sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == CONFIG
-    assert world.sim.mutating_calls() == ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"]
+    assert world.sim.mutating_calls() == [
+        "CreateModelPackage",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "CreateEndpoint",
+    ]
 
 
 def test_first_deployment_instance(world: World) -> None:
@@ -127,7 +131,12 @@ def test_continuation_cycle_until_in_service(world: World) -> None:
     assert world.cycle() == success(MODEL, CONFIG)
     assert len(world.recorder.calls) == 3
     # Continuations only describe: nothing was created again.
-    assert world.sim.mutating_calls() == ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"]
+    assert world.sim.mutating_calls() == [
+        "CreateModelPackage",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "CreateEndpoint",
+    ]
 
 
 def test_update_instance_endpoint_blue_green_canary(world: World) -> None:
@@ -139,7 +148,7 @@ def test_update_instance_endpoint_blue_green_canary(world: World) -> None:
     assert world.recorder.only() == success(old_model, old_config)
 
     new = trained(2)
-    model, config = names_for(new, INSTANCE)
+    model, config = names_for(new, INSTANCE, package_version=2)
     world.put_artifact(new)
     world.run()
     assert world.sim.updates == [
@@ -166,7 +175,7 @@ def test_update_instance_endpoint_blue_green_canary(world: World) -> None:
     assert world.sm.describe_endpoint(EndpointName=ENDPOINT)["EndpointConfigName"] == old_config
 
     world.sim.finish_update()
-    assert world.cycle() == success(model, config)
+    assert world.cycle() == success(model, config, package_version=2)
 
 
 def test_update_serverless_endpoint_is_a_plain_update(world: World) -> None:
@@ -174,12 +183,12 @@ def test_update_serverless_endpoint_is_a_plain_update(world: World) -> None:
     world.put_artifact(EXAMPLE_OUTPUT)
     world.run()
     new = trained(2)
-    model, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]))
+    model, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]), package_version=2)
     world.put_artifact(new)
     world.run()
     assert world.sim.updates == [{"EndpointName": ENDPOINT, "EndpointConfigName": config}]
     world.sim.finish_update()
-    assert world.cycle() == success(model, config)
+    assert world.cycle() == success(model, config, package_version=2)
 
 
 def test_redelivery_after_success_creates_nothing(world: World) -> None:
@@ -198,7 +207,12 @@ def test_redelivery_while_creating_waits_for_the_same_endpoint(world: World) -> 
     world.run()  # re-delivered without a token: finds model, config and the endpoint being created
     summary = f"Creating endpoint {ENDPOINT} with {CONFIG} (model {MODEL}); status Creating"
     assert world.recorder.calls[-1] == continuation(summary, wait_token("create", MODEL, CONFIG, None, 1))
-    assert world.sim.mutating_calls() == ["CreateModel", "CreateEndpointConfig", "CreateEndpoint"]
+    assert world.sim.mutating_calls() == [
+        "CreateModelPackage",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "CreateEndpoint",
+    ]
 
 
 def test_redelivery_during_update_does_not_update_again(world: World) -> None:
@@ -206,7 +220,7 @@ def test_redelivery_during_update_does_not_update_again(world: World) -> None:
     world.put_artifact(EXAMPLE_OUTPUT)
     world.run()
     new = trained(2)
-    model, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]))
+    model, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]), package_version=2)
     world.put_artifact(new)
     world.run()
     world.run()  # same job again while the endpoint is Updating to our config
@@ -214,7 +228,7 @@ def test_redelivery_during_update_does_not_update_again(world: World) -> None:
     summary = f"Updating endpoint {ENDPOINT} with {config} (model {model}); status Updating"
     assert world.recorder.calls[-1] == continuation(summary, wait_token("update", model, config, CONFIG, 1))
     world.sim.finish_update()
-    assert world.cycle() == success(model, config)
+    assert world.cycle() == success(model, config, package_version=2)
 
 
 def test_out_of_time_returns_a_continuation_before_any_step(world: World) -> None:
@@ -224,8 +238,10 @@ def test_out_of_time_returns_a_continuation_before_any_step(world: World) -> Non
         f"Deploying {CONFIG} to {ENDPOINT}: continuing in the next invocation (before create_model)",
         {"v": 1, "phase": "deploy", "reason": "out of time before create_model", "polls": 1},
     )
-    assert world.sim.mutating_calls() == []
+    # Only the release's package version exists; the next invocation finds it instead of making another.
+    assert world.sim.mutating_calls() == ["CreateModelPackage"]
     assert world.cycle() == success(MODEL, CONFIG)
+    assert world.sim.mutating_calls().count("CreateModelPackage") == 1
 
 
 def test_endpoint_failed(world: World) -> None:
@@ -267,7 +283,7 @@ def test_update_rolled_back(world: World) -> None:
     world.run()
     _, old_config = names_for(EXAMPLE_OUTPUT, INSTANCE)
     new = trained(2)
-    _, config = names_for(new, INSTANCE)
+    _, config = names_for(new, INSTANCE, package_version=2)
     world.put_artifact(new)
     world.run()
     world.sim.roll_back("Alarm mlops-endpoint-5xx went into ALARM during canary; rolled back")
@@ -284,7 +300,7 @@ def test_update_rollback_failed(world: World) -> None:
     world.put_artifact(EXAMPLE_OUTPUT)
     world.run()
     new = trained(2)
-    _, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]))
+    _, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]), package_version=2)
     world.put_artifact(new)
     world.run()
     world.sim.set(endpoint_status="UpdateRollbackFailed", failure_reason="capacity")
@@ -300,7 +316,7 @@ def test_endpoint_busy_with_another_deployment_waits(world: World) -> None:
     world.run()
     world.sim.set(endpoint_status="Updating")
     new = trained(2)
-    _, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]))
+    _, config = names_for(new, json.loads(world.env["ENDPOINT_CONFIG"]), package_version=2)
     world.put_artifact(new)
     world.run()
     assert world.recorder.calls[-1] == continuation(
@@ -377,7 +393,7 @@ def test_cleanup_keeps_newest_versions_and_the_one_in_use(world: World) -> None:
     deployed = []
     for n in range(1, 5):
         out = trained(n)
-        deployed.append(names_for(out, json.loads(world.env["ENDPOINT_CONFIG"])))
+        deployed.append(names_for(out, json.loads(world.env["ENDPOINT_CONFIG"]), package_version=n))
         world.put_artifact(out)
         world.run()
         if n > 1:
@@ -387,7 +403,7 @@ def test_cleanup_keeps_newest_versions_and_the_one_in_use(world: World) -> None:
     models = {m["ModelName"] for m in world.sm.list_models()["Models"]}
     assert configs == {deployed[2][1], deployed[3][1]}  # KEEP_VERSIONS=2
     assert models == {deployed[2][0], deployed[3][0]}
-    assert world.recorder.calls[-1] == success(*deployed[3])
+    assert world.recorder.calls[-1] == success(*deployed[3], package_version=4)
 
 
 def test_cleanup_never_touches_other_names(world: World) -> None:

@@ -112,4 +112,6 @@ def test_serverless_to_instance_is_refused_once_per_run_and_deleting_the_endpoin
     world.sm.delete_endpoint(EndpointName=ENDPOINT)
     world.recorder.calls.clear()
     world.run()
-    assert world.recorder.only() == success(*names_for(trained(2), INSTANCE))
+    assert world.recorder.only() == success(
+        *names_for(trained(2), INSTANCE, package_version=2), package_version=2
+    )

@@ -166,6 +166,7 @@ def test_artifact_access_denied(world: World, monkeypatch: pytest.MonkeyPatch) -
                 {"training_job_name": "-bad", "metrics": [{"MetricName": 1}], "quality_gate": {}}
             ).encode(),
             "training output does not match training-output.schema.json: model_data_url is required; "
+            "model_version_id is required; model_sha256 is required; training_execution_arn is required; "
             "image_uri is required; training_job_name is not a SageMaker training job name: '-bad'; "
             "metrics[0].MetricName must be a string; metrics[0].Value must be a number; "
             "quality_gate.metric must be a string; "
@@ -191,7 +192,9 @@ def test_unreadable_artifact(world: World, body: bytes, message: str) -> None:
 
 
 def test_bare_json_artifact_is_accepted(world: World) -> None:
-    world.put_artifact(json.dumps(EXAMPLE_OUTPUT).encode())
+    pinned = world.put_model(EXAMPLE_OUTPUT)
+    world.put_artifact(json.dumps(pinned).encode())
+    world.approved = {f: pinned[f] for f in ("training_job_name", "model_version_id", "model_sha256")}
     world.run()
     assert world.recorder.only()[0] == "put_job_success_result"
 
@@ -211,19 +214,30 @@ OTHER_ROLE = "arn:aws:iam::444444444444:role/evil"
             "at position 1",
         ),
         ('"a string"', "action user parameters must be a JSON object"),
-        ("{}", "invalid action user parameters: user parameter callback_role_arn is required"),
         (
-            json.dumps({"callback_role_arn": "arn:aws:iam::111111111111:user/bob"}),
+            "{}",
+            "invalid action user parameters: user parameter callback_role_arn is required; "
+            "user parameter mode must be one of verify, deploy, got None",
+        ),
+        (
+            json.dumps({"callback_role_arn": "arn:aws:iam::111111111111:user/bob", "mode": "verify"}),
             "invalid action user parameters: user parameter callback_role_arn must be an IAM role ARN, got "
             "'arn:aws:iam::111111111111:user/bob'",
         ),
         (
-            json.dumps({"callback_role_arn": CALLBACK_ROLE, "training_execution_arn": "nope", "extra": 1}),
+            json.dumps(
+                {
+                    "callback_role_arn": CALLBACK_ROLE,
+                    "mode": "verify",
+                    "training_execution_arn": "nope",
+                    "extra": 1,
+                }
+            ),
             "invalid action user parameters: user parameter training_execution_arn is not a Step Functions "
             "execution ARN: 'nope'; unknown user parameters: extra",
         ),
         (
-            json.dumps({"callback_role_arn": OTHER_ROLE}),
+            json.dumps({"callback_role_arn": OTHER_ROLE, "mode": "verify"}),
             f"user parameter callback_role_arn {OTHER_ROLE} is not this deployer's callback role "
             f"{CALLBACK_ROLE} (CALLBACK_ROLE_ARN): fix the deploy action or the deployer",
         ),
