@@ -53,6 +53,20 @@ def key_users() -> set[str]:
     return principal_arn_conditions(json.dumps({"Statement": workload}))
 
 
+def s3_key_users() -> set[str]:
+    """The roles that use A's key only through S3 (key_use "s3": UseS3Access<i>From<account> statements with
+    kms:ViaService): people, and C's deployer, which copies the pinned model out of A."""
+    (key,) = [k for k in resources("shared", "aws_kms_key")]
+    statements = json.loads(key["policy"])["Statement"]
+    via_s3 = [
+        st
+        for st in statements
+        if st["Sid"].startswith("UseS3Access")
+        and st["Condition"].get("StringEquals", {}).get("kms:ViaService") == "s3.eu-west-1.amazonaws.com"
+    ]
+    return principal_arn_conditions(json.dumps({"Statement": via_s3}))
+
+
 def policies_of(env: str) -> dict[str, list[str]]:
     """Role name -> its inline policy documents (JSON strings)."""
     out: dict[str, list[str]] = {}
@@ -77,7 +91,38 @@ def test_every_role_in_b_and_c_that_uses_a_key_is_granted_by_a():
         for role, docs in policies_of(env).items():
             if any(key_arn in d for d in docs):
                 arn = f"arn:aws:iam::{ACCOUNTS[env]}:role/{role}"
-                assert arn in key_users(), f"{arn} uses A's key but A's key policy does not grant it"
+                assert arn in key_users() | s3_key_users(), (
+                    f"{arn} uses A's key but A's key policy does not grant it"
+                )
+
+
+def test_c_reads_models_from_a_only_through_its_deployer():
+    # The deployer copies the pinned model into C's store; the model role (SageMaker) reads only that store.
+    deployer = f"arn:aws:iam::{ACCOUNTS['production']}:role/mlops-deployer"
+    model_role = f"arn:aws:iam::{ACCOUNTS['production']}:role/mlops-model-execution"
+    assert deployer in s3_key_users() and deployer not in key_users()
+    assert model_role not in key_users() | s3_key_users()
+    (bucket_policy,) = [p["policy"] for p in resources("shared", "aws_s3_bucket_policy")]
+    statements = json.loads(bucket_policy)["Statement"]
+    readers = {
+        arn: st["Resource"]
+        for st in statements
+        if st["Sid"].startswith("Read")
+        for arn in principal_arn_conditions(json.dumps({"Statement": [st]}))
+        if ACCOUNTS["production"] in arn
+    }
+    models = "arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1/models/*"
+    assert {a for a, r in readers.items() if models in (r if isinstance(r, list) else [r])} == {deployer}
+    assert "/models/" not in json.dumps(policies_of("production")["mlops-model-execution"])
+
+
+def test_c_creates_the_contracts_model_store_and_package_group():
+    buckets = {b["bucket"] for b in resources("production", "aws_s3_bucket")}
+    assert buckets == {f"mlops-models-{ACCOUNTS['production']}-eu-west-1"}
+    groups = {
+        g["model_package_group_name"] for g in resources("production", "aws_sagemaker_model_package_group")
+    }
+    assert groups == {"mlops-models"}
 
 
 def test_callback_role_trusts_exactly_cs_deployer_role():

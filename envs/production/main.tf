@@ -1,5 +1,5 @@
-# Account C (production): the deployer Lambda, the SageMaker model execution role, and the action role through
-# which account A's pipeline invokes the deployer. Every name comes from the contract, computed from A's outputs.
+# Account C (production): the deployer Lambda, C's model store and model package group, the SageMaker model
+# execution role, and the action role through which account A's pipeline invokes the deployer. Every name comes from the contract, computed from A's outputs.
 module "contract" {
   source = "../../modules/contract"
 
@@ -42,11 +42,18 @@ module "deployer" {
   model_role_name      = local.c.model_role_name
   name_prefix          = local.c.sagemaker_prefix
   package_file         = var.package_file
-  reserved_concurrency = var.deployer.reserved_concurrency
-  role_name            = local.c.deployer_role_name
-  runtime              = var.deployer.runtime
-  tags                 = var.tags
-  timeout_seconds      = var.deployer.timeout_seconds
+  pipeline_name        = local.shared.pipeline_name
+  training_job_prefix  = module.contract.training.training_job_prefix
+  xgboost_image_tag    = var.xgboost_image_tag
+
+  model_package_group_name       = local.c.model_package_group_name
+  model_store_bucket_name        = local.c.model_store_bucket_name
+  model_store_key_administrators = var.key_administrators
+  reserved_concurrency           = var.deployer.reserved_concurrency
+  role_name                      = local.c.deployer_role_name
+  runtime                        = var.deployer.runtime
+  tags                           = var.tags
+  timeout_seconds                = var.deployer.timeout_seconds
 }
 
 # What CodePipeline does with C's action role: invoke the deployer and read the training output artifact.

@@ -53,7 +53,7 @@ variable "endpoint" {
 }
 
 variable "key_administrators" {
-  description = "ARNs of the IAM roles or users in account C that administer the log CMK. Include the role Terraform runs as, or KMS refuses the key policy."
+  description = "ARNs of the IAM roles or users in account C that administer the log CMK and the model store's CMK (they manage the keys, never use them). Include the role Terraform runs as, or KMS refuses the key policy."
   type        = list(string)
   nullable    = false
 }
@@ -70,4 +70,16 @@ variable "tags" {
   type        = map(string)
   default     = {}
   nullable    = false
+}
+
+variable "xgboost_image_tag" {
+  description = "Version tag of the SageMaker built-in XGBoost image that serves the model (repository sagemaker-xgboost, resolved in account C's region), for example 1.7-1. Keep it equal to envs/training's training.xgboost_image_tag (default 1.7-1), so the model is served by the framework version that trained it. Pinned: never latest."
+  type        = string
+  default     = "1.7-1"
+  nullable    = false
+
+  validation {
+    condition     = can(regex("^[0-9]+\\.[0-9]+-[0-9]+(-cpu-py3)?$", var.xgboost_image_tag))
+    error_message = "xgboost_image_tag must be a pinned framework version such as \"1.7-1\" (<major>.<minor>-<build>), not latest."
+  }
 }

@@ -44,11 +44,14 @@ module "artifacts" {
       list           = true
     },
     # The Step Functions role starts the training job with the CMK for output and volume: it needs key grants only.
-    { principal_arn = local.b.sfn_role_arn },
+    # It also pins each model that passed the gate: an in-place CopyObject of models/<job>/output/model.tar.gz
+    # (read and write under models/; its identity policy narrows both to the job archives, writes to copies).
+    { principal_arn = local.b.sfn_role_arn, read_prefixes = [local.prefixes.models], write_prefixes = [local.prefixes.models] },
     # C's action role reads the training output artifact that the deployer receives.
     { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.pipeline] },
-    # SageMaker hosting in C reads the model.
-    { principal_arn = local.c.model_role_arn, read_prefixes = [local.prefixes.models] },
+    # C's deployer copies the pinned model version into C's own store (its model role reads only that store,
+    # nothing here); through S3 only.
+    { principal_arn = local.c.deployer_role_arn, read_prefixes = [local.prefixes.models], key_use = "s3" },
     ], [
     # People (modules/personas has their identity policies): they use the key only through S3, for their own objects.
     for arn in var.data_writers : {
@@ -72,6 +75,16 @@ data "aws_iam_policy_document" "callback" {
     actions = ["codepipeline:PutJobFailureResult", "codepipeline:PutJobSuccessResult"]
     # AWS supports no resource-level permission for these job actions: "*" is the only valid resource.
     resources = ["*"]
+  }
+
+  # The deployer reads who approved the execution (the Approve action's execution: its updatedBy and summary) for
+  # the release record. ListActionExecutions is authorized on the pipeline (resource type pipeline, required:
+  # Service Authorization Reference, CodePipeline,
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html).
+  statement {
+    sid       = "ReadApprover"
+    actions   = ["codepipeline:ListActionExecutions"]
+    resources = [local.a.pipeline_arn]
   }
 }
 

@@ -72,6 +72,20 @@ locals {
     }
   }
   source_action = local.source_actions[local.source_type]
+
+  # The source revision as the Source action's output variable: CommitId for CodeCommit and CodeConnections
+  # (CodeStarSourceConnection), VersionId (the S3 object version) for S3 ("Variables reference", section "Output
+  # variables", https://docs.aws.amazon.com/codepipeline/latest/userguide/reference-variables.html).
+  source_revision = local.source_type == "s3" ? "#{Source.VersionId}" : "#{Source.CommitId}"
+
+  # What the approver approves, with the Verify action's evidence (docs/interfaces.md). Its length: see the
+  # arithmetic at approval.message's validation in variables.tf (302 characters besides the message as written).
+  approval_custom_data = join("", [
+    "${var.approval.message} Model SHA-256 #{Evidence.model_sha256} (training job #{Evidence.training_job_name},",
+    " S3 version #{Evidence.model_version_id}); #{Evidence.gate_metric} = #{Evidence.gate_value},",
+    " effective threshold #{Evidence.gate_threshold}; source revision ${local.source_revision};",
+    " training execution #{Train.ExecutionArn}",
+  ])
 }
 
 resource "aws_codepipeline" "this" {
@@ -132,17 +146,43 @@ resource "aws_codepipeline" "this" {
   stage {
     name = "Approve"
 
+    # Verify first: the deployer (account C, through C's action role) checks the training output, copies the pinned
+    # model into C's store and publishes what it verified as the "Evidence" namespace's output variables, which the
+    # approval shows and the Deploy action pins (docs/interfaces.md).
+    action {
+      name            = "Verify"
+      category        = "Invoke"
+      owner           = "AWS"
+      provider        = "Lambda"
+      version         = "1"
+      namespace       = "Evidence"
+      run_order       = 1
+      role_arn        = var.deploy.action_role_arn
+      input_artifacts = ["TrainingOutput"]
+
+      configuration = {
+        FunctionName = var.deploy.function_name
+        UserParameters = jsonencode({
+          callback_role_arn     = var.deploy.callback_role_arn
+          mode                  = "verify"
+          pipeline_execution_id = "#{codepipeline.PipelineExecutionId}"
+        })
+      }
+    }
+
+    # The name stays "Approve" (approval_action_arn <pipeline>/Approve/Approve is what approvers may answer).
     action {
       name               = "Approve"
       category           = "Approval"
       owner              = "AWS"
       provider           = "Manual"
       version            = "1"
+      run_order          = 2
       timeout_in_minutes = var.approval.timeout_in_minutes
 
       configuration = {
         NotificationArn    = local.topic_arn
-        CustomData         = "${var.approval.message} Training execution: #{Train.ExecutionArn}"
+        CustomData         = local.approval_custom_data
         ExternalEntityLink = local.training_execution_url
       }
     }
@@ -163,11 +203,19 @@ resource "aws_codepipeline" "this" {
 
       configuration = {
         FunctionName = var.deploy.function_name
-        # Exactly the user parameters of docs/interfaces.md (jsonencode sorts the keys).
+        # Exactly the user parameters of docs/interfaces.md (jsonencode sorts the keys). approved is what the
+        # approver saw (Verify's output variables): the deployer deploys that model or nothing.
         UserParameters = jsonencode({
           callback_role_arn      = var.deploy.callback_role_arn
+          mode                   = "deploy"
           pipeline_execution_id  = "#{codepipeline.PipelineExecutionId}"
           training_execution_arn = "#{Train.ExecutionArn}"
+          source_revision        = local.source_revision
+          approved = {
+            model_sha256      = "#{Evidence.model_sha256}"
+            model_version_id  = "#{Evidence.model_version_id}"
+            training_job_name = "#{Evidence.training_job_name}"
+          }
         })
       }
     }

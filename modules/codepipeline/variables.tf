@@ -10,7 +10,7 @@ variable "account_id" {
 }
 
 variable "approval" {
-  description = "Manual approval between Train and Deploy: e-mail addresses subscribed to the (CMK-encrypted) approval topic, an optional action timeout in minutes (5-86400; null keeps the CodePipeline default of 7 days) and an optional message prepended to the approval's custom data."
+  description = "Manual approval between Train and Deploy: e-mail addresses subscribed to the (CMK-encrypted) approval topic, an optional action timeout in minutes (5-86400; null keeps the CodePipeline default of 7 days) and an optional message (at most 190 characters) prepended to the approval's custom data, which then shows what is approved: the model's SHA-256, S3 version and training job, the gate metric, value and effective threshold (from the Verify action's Evidence variables), the source revision and the training execution."
   type = object({
     emails             = optional(list(string), [])
     message            = optional(string, "Review the training execution and its quality gate before deploying the model to production.")
@@ -34,9 +34,19 @@ variable "approval" {
     error_message = "approval.timeout_in_minutes must be null (CodePipeline default, 7 days) or a whole number of minutes between 5 and 86400 (60 days)."
   }
 
+  # The approval's CustomData is this message followed by the Verify evidence (main.tf, approval_custom_data).
+  # An action configuration value is at most 1000 characters (CodePipeline API Reference, ActionDeclaration,
+  # "configuration", https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionDeclaration.html);
+  # this module has so far held CustomData to 500, a stricter figure we keep for the text as written:
+  #   as written (CreatePipeline): message + 302 characters of template (S3 source; 301 for Git sources)
+  #     -> 190 + 302 = 492 <= 500;
+  #   as resolved (what the approver reads): message + 110 characters of literal text + the variables at their
+  #     longest: SHA-256 base64 44, training job name 63, S3 version id 32, gate metric 30, gate value 24,
+  #     threshold 24, commit id 40 (S3 VersionId 32), Step Functions execution ARN 220 (partition, region and
+  #     account, state machine and execution names of 80 each) = 587 -> 190 + 587 = 777 <= 1000.
   validation {
-    condition     = var.approval.message != null && try(length(var.approval.message) <= 300, false)
-    error_message = "approval.message must be a string of at most 300 characters (the approval's custom data, which also carries the training execution ARN, is limited to 500)."
+    condition     = var.approval.message != null && try(length(var.approval.message) <= 190, false)
+    error_message = "approval.message must be a string of at most 190 characters (the approval's custom data also carries the model's SHA-256, S3 version, training job, gate result, source revision and training execution; see the arithmetic in modules/codepipeline/variables.tf)."
   }
 }
 
