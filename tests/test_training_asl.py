@@ -14,6 +14,7 @@ This evaluator is a test double for the quality-gate logic only; the rehearsal r
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import re
@@ -24,7 +25,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 import tfplan
-from inventory import case
+from inventory import case, case_dir
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_SCHEMA = json.loads((REPO / "pipeline" / "schemas" / "training-config.schema.json").read_text())
@@ -84,6 +85,10 @@ def path_get(data: Any, path: str, context: dict) -> Any:
     match = _WILDCARD.match("$" + path)
     if match:  # a wildcard over a list: a list, empty for an empty list
         return [i[match["field"]] for i in path_get(root, match["base"], {})]
+    if path.endswith(".*"):  # a wildcard over an object: its values
+        node = path_get(root, "$" + path[:-2], {})
+        assert isinstance(node, dict), path
+        return list(node.values())
     node = root
     for key in [k for k in path.split(".") if k]:
         if not isinstance(node, dict) or key not in node:
@@ -126,7 +131,7 @@ def evaluate(expr: str, data: Any, context: dict) -> Any:
         return expr[1:-1].replace("\\'", "'")
     if expr.startswith("$"):
         return path_get(data, expr, context)
-    if re.fullmatch(r"-?[0-9.]+", expr):
+    if re.fullmatch(r"-?[0-9.]+|true|false|null", expr):
         return json.loads(expr)
     name, inner = re.fullmatch(r"(States\.\w+)\((.*)\)", expr, flags=re.S).groups()
     args = [evaluate(a, data, context) for a in _split_args(inner)]
@@ -153,6 +158,13 @@ def evaluate(expr: str, data: Any, context: dict) -> Any:
         return args
     if name == "States.MathAdd":
         return args[0] + args[1]
+    if name == "States.JsonMerge":
+        # Shallow merge ("Intrinsic functions in Step Functions": the third argument false), the second
+        # object's values winning; a non-object is an intrinsic failure (States.Runtime).
+        assert args[2] is False, expr
+        if not isinstance(args[0], dict) or not isinstance(args[1], dict):
+            raise Missing(f"{expr}: JsonMerge of a non-object")
+        return {**args[0], **args[1]}
     if name == "States.JsonToString":
         return json.dumps(args[0], separators=(",", ":"))
     raise AssertionError(f"intrinsic not expected in this definition: {name}")
@@ -202,6 +214,8 @@ def rule_matches(rule: dict, data: Any) -> bool:
             return number == expected
         if op == "IsBoolean":
             return isinstance(value, bool) == expected
+        if op == "IsNull":
+            return (value is None) == expected
         if op == "StringEquals":
             return isinstance(value, str) and value == expected
         if op == "StringMatches":
@@ -212,6 +226,10 @@ def rule_matches(rule: dict, data: Any) -> bool:
             return number and value == expected
         if op == "NumericLessThan":
             return number and value < expected
+        if op == "NumericGreaterThanEquals":
+            return number and value >= expected
+        if op == "NumericLessThanEquals":
+            return number and value <= expected
         if op == "NumericGreaterThanEqualsPath":
             return number and value >= path_get(data, expected, {})
         if op == "NumericLessThanEqualsPath":
@@ -323,7 +341,7 @@ def describe_training_job(metrics: list[dict] | None, name: str = "", status: st
     described = {
         "TrainingJobName": name,
         "TrainingJobStatus": status,
-        "ModelArtifacts": {"S3ModelArtifacts": f"s3://{BUCKET}/models/job/output/model.tar.gz"},
+        "ModelArtifacts": {"S3ModelArtifacts": f"s3://{BUCKET}/models/{name}/output/model.tar.gz"},
         "AlgorithmSpecification": {
             "TrainingImage": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1"
         },
@@ -333,10 +351,31 @@ def describe_training_job(metrics: list[dict] | None, name: str = "", status: st
     return described
 
 
+MODEL_BYTES = b"the model archive SageMaker wrote"
+# What S3 answers a CopyObject with ChecksumAlgorithm SHA256 in a versioned bucket (CopyObject response: the new
+# VersionId, CopyObjectResult.ChecksumSHA256 the base64 of the SHA-256 digest), as the AWS SDK integration
+# returns it (the SDK's member names).
+PINNED_VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
+PINNED_SHA256 = base64.b64encode(hashlib.sha256(MODEL_BYTES).digest()).decode()
+
+
+def copy_object(request: dict) -> dict:
+    return {
+        "VersionId": PINNED_VERSION,
+        "CopySourceVersionId": "older",
+        "ServerSideEncryption": "aws:kms",
+        "SsekmsKeyId": request["SsekmsKeyId"],
+        "BucketKeyEnabled": True,
+        "CopyObjectResult": {"ETag": '"abc"', "ChecksumSHA256": PINNED_SHA256},
+    }
+
+
 def trains(metrics: list[dict] | None):
-    """A Train task whose job completes with these metrics."""
+    """A Train task whose job completes with these metrics (and S3 answering the model's pinning copy)."""
 
     def answer(state: str, request: dict) -> dict:
+        if state == "PinModel":
+            return copy_object(request)
         assert state == "Train", state
         return describe_training_job(metrics, request["TrainingJobName"])
 
@@ -372,6 +411,8 @@ def scripted(*answers: Any):
     queue = list(answers)
 
     def answer(state: str, request: dict) -> dict:
+        if state == "PinModel" and not (queue and queue[0][0] == "PinModel"):
+            return copy_object(request)
         assert queue, f"unexpected call of {state}"
         state_expected, reply = queue.pop(0)
         assert state == state_expected, (state, state_expected)
@@ -490,17 +531,59 @@ def test_training_job_name_fits_sagemaker(spot_off):
     assert re.fullmatch(r"[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}", name)
 
 
+EXECUTION_ARN = f"arn:aws:states:eu-west-1:222222222222:execution:mlops-training:{EXECUTION_NAME}"
+
+
 def test_example_config_passes_with_the_training_output_shape(spot_off):
     result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS))
     assert result.status == "SUCCEEDED", result.output
     output = result.output
     Draft202012Validator(OUTPUT_SCHEMA).validate(output)
-    assert set(output) == set(OUTPUT_SCHEMA["required"])
-    assert output["quality_gate"] == {"metric": "validation:auc", "value": 0.8338, "threshold": 0.75}
+    assert set(output) == set(OUTPUT_SCHEMA["properties"])
+    # The platform's floor (spot-off.tfvars: validation:auc, 0.7) is looser than the configuration's 0.75.
+    assert output["quality_gate"] == {
+        "metric": "validation:auc",
+        "value": 0.8338,
+        "threshold": 0.75,
+        "configured_threshold": 0.75,
+        "floor": 0.7,
+        "higher_is_better": True,
+    }
     assert output["metrics"] == AUC_METRICS
-    assert output["model_data_url"] == f"s3://{BUCKET}/models/job/output/model.tar.gz"
+    assert output["model_data_url"] == f"s3://{BUCKET}/models/{JOB_NAME}/output/model.tar.gz"
+    assert output["model_version_id"] == PINNED_VERSION
+    assert output["model_sha256"] == PINNED_SHA256
+    assert output["training_execution_arn"] == EXECUTION_ARN
     assert output["image_uri"].endswith("/sagemaker-xgboost:1.7-1")
-    assert result.visited[-1] == "TrainingOutput"
+    assert result.visited[-2:] == ["PinModel", "TrainingOutput"]
+
+
+def test_the_model_is_pinned_by_an_in_place_copy_with_a_sha256_checksum(spot_off):
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS))
+    (pin,) = [request for state, request in result.calls if state == "PinModel"]
+    key = f"models/{JOB_NAME}/output/model.tar.gz"
+    # What the bucket policy accepts (aws:kms with the artifact key) and what makes S3 compute a SHA-256.
+    assert pin == {
+        "Bucket": BUCKET,
+        "Key": key,
+        "CopySource": f"{BUCKET}/{key}",
+        "ChecksumAlgorithm": "SHA256",
+        "ServerSideEncryption": "aws:kms",
+        "SsekmsKeyId": SHARED_KEY,
+        "BucketKeyEnabled": True,
+    }
+    assert spot_off["States"]["PinModel"]["Resource"] == "arn:aws:states:::aws-sdk:s3:copyObject"
+    # The output's model_data_url is the object that was pinned.
+    assert result.output["model_data_url"] == f"s3://{pin['Bucket']}/{pin['Key']}"
+
+
+def test_a_failed_pin_fails_the_execution(spot_off):
+    denied = TaskError("S3.AccessDeniedException", "Access Denied (Service: S3, Status Code: 403)")
+    tasks = scripted(("Train", describe_training_job(AUC_METRICS, JOB_NAME)), ("PinModel", denied))
+    result = run(spot_off, EXAMPLE_CONFIG, tasks)
+    assert result.status == "FAILED"
+    assert result.output["Error"] == "ModelPinFailed"
+    assert JOB_NAME in result.output["Cause"] and "Access Denied" in result.output["Cause"]
 
 
 def test_threshold_is_inclusive(spot_off):
@@ -520,24 +603,152 @@ def test_below_threshold_fails_the_gate(spot_off):
     )
 
 
-def test_lower_is_better_metric(spot_off):
-    config = {
-        "hyperparameters": {"objective": "reg:squarederror", "num_round": "50", "eval_metric": "rmse"},
-        "quality_gate": {"metric": "validation:rmse", "threshold": 0.3, "higher_is_better": False},
-    }
+RMSE_CONFIG = {
+    "hyperparameters": {"objective": "reg:squarederror", "num_round": "50", "eval_metric": "rmse"},
+    "quality_gate": {"metric": "validation:rmse", "threshold": 0.3, "higher_is_better": False},
+}
+
+
+@pytest.fixture(scope="module")
+def rmse_platform() -> dict:
+    """The definition for a platform that gates on validation:rmse (lower is better) with floor 0.28."""
+    case_file = case_dir("module", "training-sfn") / "spot-off.tfvars"
+    overrides = {"quality_gate": {"metric": "validation:rmse", "floor": 0.28}}
+    plan = tfplan.load_plan(tfplan.plan_file("module", "training-sfn", [case_file], overrides))
+    return json.loads(tfplan.planned_outputs(plan)["state_machine_definition"])
+
+
+def test_lower_is_better_metric_takes_the_lower_of_floor_and_threshold(rmse_platform):
     metrics = [{"MetricName": "train:rmse", "Value": 0.1}, {"MetricName": "validation:rmse", "Value": 0.25}]
-    result = run(spot_off, config, trains(metrics))
-    assert result.status == "SUCCEEDED" and result.output["quality_gate"] == {
+    result = run(rmse_platform, RMSE_CONFIG, trains(metrics))
+    # The configuration's 0.3 is looser than the floor 0.28: the floor applies.
+    assert result.status == "SUCCEEDED", result.output
+    assert result.output["quality_gate"] == {
         "metric": "validation:rmse",
         "value": 0.25,
-        "threshold": 0.3,
+        "threshold": 0.28,
+        "configured_threshold": 0.3,
+        "floor": 0.28,
+        "higher_is_better": False,
     }
-    metrics[1]["Value"] = 0.35
-    result = run(spot_off, config, trains(metrics))
+    metrics[1]["Value"] = 0.29  # within the configuration's 0.3, above the floor
+    result = run(rmse_platform, RMSE_CONFIG, trains(metrics))
     assert result.output["Error"] == "QualityGateFailed"
     assert result.output["Cause"].startswith(
-        "quality gate: validation:rmse = 0.35 is above the threshold 0.3 (lower is better)"
+        "quality gate: validation:rmse = 0.29 is above the threshold 0.28 (lower is better; the platform floor "
+        "is 0.28)"
     )
+    stricter = {**RMSE_CONFIG, "quality_gate": {**RMSE_CONFIG["quality_gate"], "threshold": 0.2}}
+    metrics[1]["Value"] = 0.25  # within the floor, above the configuration's stricter 0.2
+    result = run(rmse_platform, stricter, trains(metrics))
+    assert result.output["Error"] == "QualityGateFailed"
+    assert "is above the threshold 0.2 (lower is better" in result.output["Cause"]
+
+
+def test_a_threshold_below_the_floor_is_raised_to_the_floor(spot_off):
+    # The --loosen-gate attack: a configuration that asks for less than the platform's floor (0.7).
+    loose = json.loads(json.dumps(EXAMPLE_CONFIG))
+    loose["quality_gate"]["threshold"] = 0.5
+    weak = [{"MetricName": "validation:auc", "Value": 0.65}]
+    result = run(spot_off, loose, trains(weak))
+    assert result.status == "FAILED"
+    assert result.output["Error"] == "QualityGateFailed"
+    assert result.output["Cause"].startswith(
+        "quality gate: validation:auc = 0.65 is below the threshold 0.7 (higher is better; the platform floor "
+        "is 0.7)"
+    )
+    result = run(spot_off, loose, trains(AUC_METRICS))
+    assert result.status == "SUCCEEDED"
+    gate = result.output["quality_gate"]
+    assert (gate["threshold"], gate["configured_threshold"], gate["floor"]) == (0.7, 0.5, 0.7)
+
+
+def test_the_floor_itself_passes(spot_off):
+    loose = json.loads(json.dumps(EXAMPLE_CONFIG))
+    loose["quality_gate"]["threshold"] = 0.1
+    result = run(spot_off, loose, trains([{"MetricName": "validation:auc", "Value": 0.7}]))
+    assert result.status == "SUCCEEDED", result.output
+
+
+def test_a_configuration_gating_on_another_metric_is_refused(spot_off):
+    config = {
+        "hyperparameters": {**EXAMPLE_CONFIG["hyperparameters"], "eval_metric": "logloss"},
+        "quality_gate": {"metric": "validation:logloss", "threshold": 0.2, "higher_is_better": False},
+    }
+    result = run(spot_off, config, trains(AUC_METRICS))
+    assert result.status == "FAILED" and result.output["Error"] == "InvalidTrainingConfig"
+    cause = result.output["Cause"]
+    assert "validation:logloss" in cause and "validation:auc" in cause
+    assert "Train" not in result.visited
+
+
+# ------------------------------------------------------------------------------------ hyperparameter allowlist
+# The names of "XGBoost hyperparameters" (SageMaker developer guide,
+# https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html), read off the page.
+XGBOOST_DOCUMENTED = {
+    "num_class", "num_round", "alpha", "base_score", "booster", "colsample_bylevel", "colsample_bynode",
+    "colsample_bytree", "csv_weights", "deterministic_histogram", "early_stopping_rounds", "eta", "eval_metric",
+    "gamma", "grow_policy", "interaction_constraints", "lambda", "lambda_bias", "max_bin", "max_delta_step",
+    "max_depth", "max_leaves", "min_child_weight", "monotone_constraints", "normalize_type", "nthread",
+    "objective", "one_drop", "process_type", "rate_drop", "refresh_leaf", "sample_type", "scale_pos_weight",
+    "seed", "single_precision_histogram", "sketch_eps", "skip_drop", "subsample", "tree_method",
+    "tweedie_variance_power", "updater", "use_dask_gpu_training", "verbosity",
+}  # fmt: skip
+
+
+def test_the_default_allowlist_is_the_documented_xgboost_hyperparameters(spot_off):
+    allowed = set(spot_off["States"]["AllowedHyperparameters"]["Parameters"]["allowed"])
+    assert allowed == XGBOOST_DOCUMENTED
+    # Every hyperparameter the configuration schema describes is allowed.
+    assert set(CONFIG_SCHEMA["properties"]["hyperparameters"]["properties"]) <= allowed
+
+
+def refused(definition: dict, hyperparameters: dict) -> Run:
+    config = {**EXAMPLE_CONFIG, "hyperparameters": hyperparameters}
+    result = run(definition, config, trains(AUC_METRICS))
+    assert result.status == "FAILED", result.output
+    assert result.output["Error"] == "InvalidTrainingConfig"
+    assert "Train" not in result.visited and result.calls == []
+    return result
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("_kfold", "5"), ("_", "1"), ("sagemaker_program", "train.py"), ("sagemaker_submit_directory", "s3://x")],
+)
+def test_a_reserved_hyperparameter_is_refused_before_training(spot_off, name, value):
+    result = refused(spot_off, {**EXAMPLE_CONFIG["hyperparameters"], name: value})
+    assert name in result.output["Cause"]
+    assert "remove it from hyperparameters" in result.output["Cause"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("feature_selector", "cyclic"), ("my_flag", True), ("x", {"nested": "1"})],
+    ids=["undocumented name", "boolean value of an unknown name", "object value"],
+)
+def test_a_hyperparameter_outside_the_allowlist_is_refused_before_training(spot_off, name, value):
+    # A value of true under an unknown name is the allowlist's own marker: the count of names still tells.
+    result = refused(spot_off, {**EXAMPLE_CONFIG["hyperparameters"], name: value})
+    assert f'"{name}"' in result.output["Cause"]
+    assert "allowed_hyperparameters" in result.output["Cause"]
+
+
+def test_a_reserved_prefix_inside_a_value_is_not_a_reserved_name(spot_off):
+    hyperparameters = {**EXAMPLE_CONFIG["hyperparameters"], "eval_metric": "auc", "updater": 'a,"_x'}
+    config = {**EXAMPLE_CONFIG, "hyperparameters": hyperparameters}
+    assert run(spot_off, config, trains(AUC_METRICS)).status == "SUCCEEDED"
+
+
+@pytest.mark.parametrize("value", [100, True, None, ["1"]])
+def test_a_hyperparameter_value_must_be_a_string(spot_off, value):
+    result = refused(spot_off, {**EXAMPLE_CONFIG["hyperparameters"], "num_round": value})
+    assert "must be a string" in result.output["Cause"]
+
+
+@pytest.mark.parametrize("hyperparameters", ["num_round=1", 3, None])
+def test_hyperparameters_must_be_an_object(spot_off, hyperparameters):
+    refused(spot_off, hyperparameters)
 
 
 @pytest.mark.parametrize(
@@ -646,7 +857,7 @@ def test_a_transient_sagemaker_error_is_retried_after_a_wait(spot_off, code):
     )
     result = run(spot_off, EXAMPLE_CONFIG, tasks)
     assert result.status == "SUCCEEDED", result.output
-    assert [c[0] for c in result.calls] == ["Train", "Train"]
+    assert [c[0] for c in result.calls] == ["Train", "Train", "PinModel"]
     assert result.calls[0][1] == result.calls[1][1]  # the same request, hence the same job name
     assert result.waits == [15]
 
@@ -675,7 +886,8 @@ def test_a_retry_after_the_job_was_created_resumes_it(spot_off):
     assert result.calls[2][1] == {"TrainingJobName": JOB_NAME}
     Draft202012Validator(OUTPUT_SCHEMA).validate(result.output)
     assert result.output["training_job_name"] == JOB_NAME
-    assert result.output["quality_gate"] == {"metric": "validation:auc", "value": 0.8338, "threshold": 0.75}
+    assert result.output["quality_gate"]["value"] == 0.8338
+    assert result.output["quality_gate"]["threshold"] == 0.75
     assert result.waits == [15, 60]  # the back-off, then one poll interval
 
 
@@ -767,11 +979,51 @@ def test_sfn_role_policy_is_awss_sync_policy_plus_what_the_definition_needs():
             "Effect": "Allow",
             "Action": [
                 "sagemaker:AddTags",
-                "sagemaker:CreateTrainingJob",
                 "sagemaker:DescribeTrainingJob",
                 "sagemaker:StopTrainingJob",
             ],
-            "Resource": ["arn:aws:sagemaker:eu-west-1:222222222222:training-job/mlops-train*"],
+            "Resource": ["arn:aws:sagemaker:eu-west-1:222222222222:training-job/mlops-train-*"],
+        },
+        # Only the job the definition asks for (condition keys of sagemaker:CreateTrainingJob, Service
+        # Authorization Reference).
+        "CreateTheConfiguredTrainingJob": {
+            "Effect": "Allow",
+            "Action": ["sagemaker:CreateTrainingJob"],
+            "Resource": ["arn:aws:sagemaker:eu-west-1:222222222222:training-job/mlops-train-*"],
+            "Condition": {
+                "Bool": {
+                    "sagemaker:NetworkIsolation": "true",
+                    "sagemaker:InterContainerTrafficEncryption": "true",
+                },
+                "ArnEquals": {"sagemaker:VolumeKmsKey": SHARED_KEY, "sagemaker:OutputKmsKey": SHARED_KEY},
+                "ForAllValues:StringEquals": {"sagemaker:InstanceTypes": "ml.m5.large"},
+                "Null": {"sagemaker:InstanceTypes": "false"},
+            },
+        },
+        # PinModel: read and re-store (by copy only) this state machine's model archives.
+        "ReadModelArchives": {
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:GetObjectVersion"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}/models/mlops-train-*/output/model.tar.gz"],
+        },
+        "PinModelArchivesByCopyOnly": {
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}/models/mlops-train-*/output/model.tar.gz"],
+            "Condition": {
+                "StringLike": {
+                    "s3:x-amz-copy-source": [
+                        f"{BUCKET}/models/mlops-train-*/output/model.tar.gz",
+                        f"/{BUCKET}/models/mlops-train-*/output/model.tar.gz",
+                    ]
+                }
+            },
+        },
+        "ArtifactKeyThroughS3": {
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Resource": [SHARED_KEY],
+            "Condition": {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}},
         },
         "SyncListTags": {"Effect": "Allow", "Action": ["sagemaker:ListTags"], "Resource": ["*"]},
         "SyncRule": {

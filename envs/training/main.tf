@@ -40,6 +40,7 @@ module "training" {
   log_retention_days   = var.log_retention_days
   max_runtime_seconds  = var.training.max_runtime_seconds
   model_prefix         = local.shared.artifact_prefixes.models
+  quality_gate         = var.quality_gate
   sagemaker_role_name  = local.b.sagemaker_role_name
   sfn_role_name        = local.b.sfn_role_name
   spot                 = var.training.spot

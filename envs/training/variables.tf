@@ -11,6 +11,26 @@ variable "log_retention_days" {
   nullable    = false
 }
 
+variable "quality_gate" {
+  description = "The platform's quality gate for every model of this account: metric (validation:<metric>, the one every training configuration must gate on) and floor (the least the metric must reach in its direction; a configuration may ask for more, never less)."
+  type = object({
+    metric = optional(string, "validation:auc")
+    floor  = optional(number, 0.7)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(keys(module.training.quality_gate_metrics), var.quality_gate.metric)
+    error_message = "quality_gate.metric must be a metric the training state machine can gate on (output quality_gate_metrics of modules/training-sfn), for example validation:auc."
+  }
+
+  validation {
+    condition     = var.quality_gate.floor != null && abs(var.quality_gate.floor) <= 1000000000000000
+    error_message = "quality_gate.floor must be a finite number (at most 10^15 in magnitude)."
+  }
+}
+
 variable "tags" {
   description = "Tags added to every resource of this account."
   type        = map(string)

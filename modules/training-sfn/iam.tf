@@ -45,11 +45,98 @@ data "aws_iam_policy_document" "sfn" {
     sid = "TrainingJobs"
     actions = [
       "sagemaker:AddTags",
-      "sagemaker:CreateTrainingJob",
       "sagemaker:DescribeTrainingJob",
       "sagemaker:StopTrainingJob",
     ]
     resources = [local.training_job_arn_pattern]
+  }
+
+  # CreateTrainingJob alone, only for the job this definition asks for: network isolation, encrypted traffic
+  # between instances, volumes and output with the artifact key, the configured instance type. Condition keys of
+  # sagemaker:CreateTrainingJob ("Actions, resources, and condition keys for Amazon SageMaker AI", Service
+  # Authorization Reference): sagemaker:NetworkIsolation, sagemaker:InterContainerTrafficEncryption (Bool),
+  # sagemaker:VolumeKmsKey, sagemaker:OutputKmsKey (ARN), sagemaker:InstanceTypes (multivalued: ForAllValues,
+  # with a Null check, since ForAllValues alone holds for a request without the key).
+  statement {
+    sid       = "CreateTheConfiguredTrainingJob"
+    actions   = ["sagemaker:CreateTrainingJob"]
+    resources = [local.training_job_arn_pattern]
+
+    condition {
+      test     = "Bool"
+      variable = "sagemaker:NetworkIsolation"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "Bool"
+      variable = "sagemaker:InterContainerTrafficEncryption"
+      values   = ["true"]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "sagemaker:VolumeKmsKey"
+      values   = [var.artifact_kms_key_arn]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "sagemaker:OutputKmsKey"
+      values   = [var.artifact_kms_key_arn]
+    }
+
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "sagemaker:InstanceTypes"
+      values   = [var.instance_type]
+    }
+
+    condition {
+      test     = "Null"
+      variable = "sagemaker:InstanceTypes"
+      values   = ["false"]
+    }
+  }
+
+  # PinModel (aws-sdk:s3:copyObject of a job's model.tar.gz onto itself, with a SHA-256 checksum): CopyObject
+  # needs s3:GetObject on the source and s3:PutObject on the destination ("CopyObject", S3 API Reference:
+  # Permissions). s3:GetObjectVersion for the version the copy creates (what the release record names).
+  statement {
+    sid       = "ReadModelArchives"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["arn:${local.partition}:s3:::${local.model_object_pattern}"]
+  }
+
+  # PutObject only as a copy of an existing model archive: s3:x-amz-copy-source is the copy's source
+  # ("Actions, resources, and condition keys for Amazon S3": s3:x-amz-copy-source on s3:PutObject; its value is
+  # <bucket>/<key>, "Example bucket policies: restrict copy source"). A plain upload carries no copy source, so
+  # the key is absent and StringLike fails: this role can re-store model bytes, never write new ones.
+  statement {
+    sid       = "PinModelArchivesByCopyOnly"
+    actions   = ["s3:PutObject"]
+    resources = ["arn:${local.partition}:s3:::${local.model_object_pattern}"]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:x-amz-copy-source"
+      values   = [local.model_object_pattern, "/${local.model_object_pattern}"]
+    }
+  }
+
+  # S3 decrypts the source and encrypts the copy with the artifact key as this role: kms:Decrypt and
+  # kms:GenerateDataKey through S3 only ("Using server-side encryption with AWS KMS keys (SSE-KMS)", S3 User
+  # Guide: permissions for copying; kms:ViaService, "AWS KMS condition keys").
+  statement {
+    sid       = "ArtifactKeyThroughS3"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.artifact_kms_key_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["s3.${local.region}.amazonaws.com"]
+    }
   }
 
   # The .sync integration calls ListTags; AWS documents it on "*" (the policy it generates for this
@@ -152,7 +239,7 @@ data "aws_iam_policy_document" "sagemaker_trust" {
 
 resource "aws_iam_role" "sagemaker" {
   name                 = var.sagemaker_role_name
-  description          = "Execution role of the ${var.training_job_prefix}* training jobs: reads the data, writes models and checkpoints in the shared bucket."
+  description          = "Execution role of the ${var.training_job_prefix}-* training jobs: reads the data, writes models and checkpoints in the shared bucket."
   assume_role_policy   = data.aws_iam_policy_document.sagemaker_trust.json
   max_session_duration = 3600
   tags                 = var.tags
@@ -192,8 +279,8 @@ data "aws_iam_policy_document" "sagemaker" {
 
   statement {
     sid = "TrainingJobLogs"
+    # No logs:CreateLogGroup: the module creates the group (aws_cloudwatch_log_group.training_jobs).
     actions = [
-      "logs:CreateLogGroup",
       "logs:CreateLogStream",
       "logs:DescribeLogStreams",
       "logs:PutLogEvents",

@@ -19,10 +19,14 @@ locals {
   state_machine_arn  = "arn:${local.partition}:states:${local.region}:${var.account_id}:stateMachine:${var.state_machine_name}"
   sagemaker_role_arn = "arn:${local.partition}:iam::${var.account_id}:role/${var.sagemaker_role_name}"
   # SageMaker lower-cases the names in its ARNs.
-  training_job_arn_pattern = "arn:${local.partition}:sagemaker:${local.region}:${var.account_id}:training-job/${lower(var.training_job_prefix)}*"
-  bucket_arn               = "arn:${local.partition}:s3:::${var.artifact_bucket_name}"
-  image_uri                = data.aws_sagemaker_prebuilt_ecr_image.xgboost.registry_path
-  image_registry_account   = split(".", local.image_uri)[0]
+  # The prefix ends with its separator: "<prefix>-*", so that a prefix "mlops-train" does not also cover jobs of
+  # a "mlops-trainer" pipeline.
+  training_job_arn_pattern = "arn:${local.partition}:sagemaker:${local.region}:${var.account_id}:training-job/${lower(var.training_job_prefix)}-*"
+  # The model archives of this state machine's jobs: <S3OutputPath><job name>/output/model.tar.gz.
+  model_object_pattern   = "${var.artifact_bucket_name}/${var.model_prefix}${var.training_job_prefix}-*/output/model.tar.gz"
+  bucket_arn             = "arn:${local.partition}:s3:::${var.artifact_bucket_name}"
+  image_uri              = data.aws_sagemaker_prebuilt_ecr_image.xgboost.registry_path
+  image_registry_account = split(".", local.image_uri)[0]
 
   spot_enabled         = var.spot.enabled
   spot_max_wait        = var.spot.max_wait_seconds != null ? var.spot.max_wait_seconds : min(2 * var.max_runtime_seconds, 2419200)
@@ -55,20 +59,27 @@ locals {
     "validation:tweedie-nloglik" = false
   }
 
+  # The platform's gate: the configuration must gate on this metric, at the floor or stricter.
+  gate_higher_is_better = local.gate_metrics[var.quality_gate.metric]
+
   template_vars = {
-    bucket              = var.artifact_bucket_name
-    partition           = local.partition
-    checkpoint_prefix   = var.checkpoint_prefix
-    data_prefix         = var.data_prefix
-    gate_metrics        = local.gate_metrics
-    image_uri           = local.image_uri
-    instance_count      = var.instance_count
-    instance_type       = var.instance_type
-    kms_key_arn         = var.artifact_kms_key_arn
-    max_runtime_seconds = var.max_runtime_seconds
-    model_prefix        = var.model_prefix
-    spot_enabled        = local.spot_enabled
-    spot_max_wait       = local.spot_max_wait
+    allowed_hyperparameters = sort(distinct(var.allowed_hyperparameters))
+    bucket                  = var.artifact_bucket_name
+    gate_floor              = var.quality_gate.floor
+    gate_higher_is_better   = local.gate_higher_is_better
+    gate_metric             = var.quality_gate.metric
+    partition               = local.partition
+    checkpoint_prefix       = var.checkpoint_prefix
+    data_prefix             = var.data_prefix
+    gate_metrics            = local.gate_metrics
+    image_uri               = local.image_uri
+    instance_count          = var.instance_count
+    instance_type           = var.instance_type
+    kms_key_arn             = var.artifact_kms_key_arn
+    max_runtime_seconds     = var.max_runtime_seconds
+    model_prefix            = var.model_prefix
+    spot_enabled            = local.spot_enabled
+    spot_max_wait           = local.spot_max_wait
     # The Train task gives up one hour after SageMaker's own stopping condition (provisioning, download, upload).
     task_timeout_seconds = local.task_timeout_seconds
     # Waits before each new attempt of Train after a transient SageMaker error (throttling, internal failure,
@@ -96,6 +107,23 @@ locals {
 resource "aws_cloudwatch_log_group" "this" {
   # checkov:skip=CKV_AWS_158: kms_key_id is var.log_kms_key_arn, a CMK (validated as a key ARN); in a plan the key is unknown until created, which this check reads as missing. The HCL scan passes it.
   name              = "/aws/vendedlogs/states/${var.state_machine_name}"
+  kms_key_id        = var.log_kms_key_arn
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+# SageMaker writes every training job's logs to this group, one per account and region: it is created here,
+# encrypted with the log key and with a retention, before the first job runs, so that the training role needs no
+# logs:CreateLogGroup (with it, SageMaker would create the group unencrypted and kept forever). If the group
+# exists already in the account (an earlier job created it), import it:
+#   terraform import 'module.training.aws_cloudwatch_log_group.training_jobs' /aws/sagemaker/TrainingJobs
+# ("Log Amazon SageMaker AI Events with Amazon CloudWatch": SageMaker training logs go to
+# /aws/sagemaker/TrainingJobs; "Encrypt log data in CloudWatch Logs using AWS KMS": the key policy must let
+# logs.<region>.amazonaws.com use the key for the group's ARN, which modules/kms-key's cloudwatch_logs grants for
+# every log group of the account.)
+resource "aws_cloudwatch_log_group" "training_jobs" {
+  # checkov:skip=CKV_AWS_158: kms_key_id is var.log_kms_key_arn, a CMK (validated as a key ARN); in a plan the key is unknown until created, which this check reads as missing. The HCL scan passes it.
+  name              = "/aws/sagemaker/TrainingJobs"
   kms_key_id        = var.log_kms_key_arn
   retention_in_days = var.log_retention_days
   tags              = var.tags

@@ -32,3 +32,8 @@ output "state_machine_name" {
   description = "Name of the training state machine."
   value       = aws_sfn_state_machine.this.name
 }
+
+output "quality_gate_metrics" {
+  description = "The metrics the state machine can gate on (validation:<metric> as SageMaker reports it), each with its direction: true when higher is better."
+  value       = local.gate_metrics
+}

@@ -9,6 +9,67 @@ variable "account_id" {
   }
 }
 
+variable "allowed_hyperparameters" {
+  description = "Hyperparameter names a training configuration may set. The state machine refuses, before any training job starts, a configuration with any other name, and always one starting with _ or sagemaker_ (names SageMaker and its framework containers reserve: _kfold, sagemaker_program, ...). Default: the hyperparameters of the built-in XGBoost algorithm as the SageMaker developer guide lists them (\"XGBoost hyperparameters\", https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html)."
+  type        = list(string)
+  default = [
+    "alpha",
+    "base_score",
+    "booster",
+    "colsample_bylevel",
+    "colsample_bynode",
+    "colsample_bytree",
+    "csv_weights",
+    "deterministic_histogram",
+    "early_stopping_rounds",
+    "eta",
+    "eval_metric",
+    "gamma",
+    "grow_policy",
+    "interaction_constraints",
+    "lambda",
+    "lambda_bias",
+    "max_bin",
+    "max_delta_step",
+    "max_depth",
+    "max_leaves",
+    "min_child_weight",
+    "monotone_constraints",
+    "normalize_type",
+    "nthread",
+    "num_class",
+    "num_round",
+    "objective",
+    "one_drop",
+    "process_type",
+    "rate_drop",
+    "refresh_leaf",
+    "sample_type",
+    "scale_pos_weight",
+    "seed",
+    "single_precision_histogram",
+    "sketch_eps",
+    "skip_drop",
+    "subsample",
+    "tree_method",
+    "tweedie_variance_power",
+    "updater",
+    "use_dask_gpu_training",
+    "verbosity",
+  ]
+  nullable = false
+
+  validation {
+    condition     = alltrue([for name in var.allowed_hyperparameters : !startswith(name, "_") && !startswith(name, "sagemaker_")])
+    error_message = "allowed_hyperparameters must not hold a name starting with \"_\" or \"sagemaker_\": SageMaker and its containers reserve them."
+  }
+
+  validation {
+    condition     = length(var.allowed_hyperparameters) > 0 && alltrue([for name in var.allowed_hyperparameters : can(regex("^[a-z][a-z0-9_]{0,255}$", name))])
+    error_message = "allowed_hyperparameters must hold at least one name, each 1-256 lower-case letters, digits and underscores starting with a letter (the state machine reads them as JSONPath names)."
+  }
+}
+
 variable "artifact_bucket_name" {
   description = "Name of the shared artifact bucket (account A) that holds the training data, receives the model and the spot checkpoints."
   type        = string
@@ -135,6 +196,26 @@ variable "model_prefix" {
   validation {
     condition     = can(regex("^([A-Za-z0-9!_.*'()-]+/)+$", var.model_prefix))
     error_message = "model_prefix must be a relative S3 key prefix ending with \"/\" (for example \"models/\"), without a leading slash."
+  }
+}
+
+variable "quality_gate" {
+  description = "The platform's quality gate: the metric every model is gated on (validation:<metric> as SageMaker reports it; the training configuration must gate on the same one) and its floor, the least the metric must reach in its direction (at least the floor when higher is better, at most when lower is better). A configuration's threshold may be stricter than the floor, never looser: the state machine applies the stricter of the two."
+  type = object({
+    metric = optional(string, "validation:auc")
+    floor  = optional(number, 0.7)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = contains(keys(local.gate_metrics), var.quality_gate.metric)
+    error_message = "quality_gate.metric must be one of the metrics the state machine can gate on: validation:auc, validation:aucpr, validation:map, validation:ndcg, validation:rmse, validation:rmsle, validation:mae, validation:mape, validation:mphe, validation:logloss, validation:error, validation:merror, validation:mlogloss, validation:poisson-nloglik, validation:gamma-nloglik, validation:cox-nloglik, validation:gamma-deviance, validation:tweedie-nloglik."
+  }
+
+  validation {
+    condition     = var.quality_gate.floor != null && abs(var.quality_gate.floor) <= 1000000000000000
+    error_message = "quality_gate.floor must be a finite number (at most 10^15 in magnitude), the least value of quality_gate.metric a model must reach."
   }
 }
 

@@ -1,7 +1,7 @@
 """`python -m rehearsal`: the whole three-account pipeline on an embedded AWS (what `make demo` runs).
 
-    python -m rehearsal [run] [--config FILE] [--data DIR] [--fail-training | --fail-gate | --reject |
-                        --fail-deploy] [--interactive] [--keep]
+    python -m rehearsal [run] [--config FILE] [--data DIR] [--fail-training | --fail-gate | --loosen-gate |
+                        --forbidden-hyperparameter | --reject | --fail-deploy] [--interactive] [--keep]
     python -m rehearsal serve [--port N]      # only the emulator, until Ctrl-C
 
 `run` starts the emulator, applies envs/shared, envs/training and envs/production into three emulated accounts
@@ -50,6 +50,16 @@ def _parser() -> argparse.ArgumentParser:
     failure.add_argument(
         "--fail-gate", action="store_true", help="set the quality gate above what the model reaches"
     )
+    failure.add_argument(
+        "--loosen-gate",
+        action="store_true",
+        help="attack: a configuration threshold below the platform's floor (the floor must still apply)",
+    )
+    failure.add_argument(
+        "--forbidden-hyperparameter",
+        action="store_true",
+        help="attack: a hyperparameter outside the allowlist (_kfold): refused before any training job",
+    )
     failure.add_argument("--reject", action="store_true", help="reject the model at the approval")
     failure.add_argument(
         "--fail-deploy",
@@ -91,6 +101,11 @@ def _failure_config(config: dict, args: argparse.Namespace) -> dict:
     if args.fail_gate:
         gate = config["quality_gate"]
         gate["threshold"] = 0.9999 if gate.get("higher_is_better", True) else 1e-9
+    if args.loosen_gate:  # a bar every model clears: the platform's floor must apply instead
+        gate = config["quality_gate"]
+        gate["threshold"] = 0.0 if gate.get("higher_is_better", True) else 1e9
+    if args.forbidden_hyperparameter:  # a name SageMaker's containers reserve, outside the allowlist
+        config["hyperparameters"]["_kfold"] = "5"
     return config
 
 

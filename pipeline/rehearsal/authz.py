@@ -721,6 +721,7 @@ _ON_NOTHING = {
         "ListEndpoints",
         "ListTrainingJobs",
         "ListModelPackageGroups",
+        "ListModelPackages",
     },
     "states": {"ValidateStateMachineDefinition", "ListStateMachines"},
     # No resource-level permissions for job workers: "Permissions required to use the CodePipeline console" /
@@ -898,13 +899,53 @@ def _kms_via_sns(request: Request, topic_arn: str) -> list[Check]:
     ]
 
 
+def _create_training_job_context(request: Request) -> tuple[tuple[str, Any], ...]:
+    """The condition keys AWS sets for sagemaker:CreateTrainingJob from the request ("Actions, resources, and
+    condition keys for Amazon SageMaker AI", Service Authorization Reference): the Bool keys always (false when
+    the flag is not sent), the key ARNs only when the request names them, sagemaker:InstanceTypes (multivalued)
+    from ResourceConfig and any InstanceGroups."""
+    params = request.params
+    resources = params.get("ResourceConfig") or {}
+    types = [resources["InstanceType"]] if resources.get("InstanceType") else []
+    types += [g["InstanceType"] for g in resources.get("InstanceGroups") or [] if g.get("InstanceType")]
+    context: list[tuple[str, Any]] = [
+        ("sagemaker:NetworkIsolation", str(bool(params.get("EnableNetworkIsolation"))).lower()),
+        (
+            "sagemaker:InterContainerTrafficEncryption",
+            str(bool(params.get("EnableInterContainerTrafficEncryption"))).lower(),
+        ),
+    ]
+    if resources.get("VolumeKmsKeyId"):
+        context.append(("sagemaker:VolumeKmsKey", resources["VolumeKmsKeyId"]))
+    if (params.get("OutputDataConfig") or {}).get("KmsKeyId"):
+        context.append(("sagemaker:OutputKmsKey", params["OutputDataConfig"]["KmsKeyId"]))
+    if types:
+        context.append(("sagemaker:InstanceTypes", types))
+    return tuple(context)
+
+
+def _create_model_context(request: Request) -> tuple[tuple[str, Any], ...]:
+    """sagemaker:NetworkIsolation for sagemaker:CreateModel: EnableNetworkIsolation, false when not sent
+    (Service Authorization Reference, "Actions, resources, and condition keys for Amazon SageMaker AI")."""
+    return (("sagemaker:NetworkIsolation", str(bool(request.params.get("EnableNetworkIsolation"))).lower()),)
+
+
+# The condition keys an operation's request sets, beyond the global ones.
+_REQUEST_CONTEXTS: dict[tuple[str, str], Callable[[Request], tuple[tuple[str, Any], ...]]] = {
+    ("sagemaker", "CreateTrainingJob"): _create_training_job_context,
+    ("sagemaker", "CreateModel"): _create_model_context,
+}
+
+
 def _generic(request: Request) -> list[Check]:
     action = _ACTION_NAMES.get((request.service, request.operation)) or (
         f"{_PREFIX[request.service]}:{request.operation}"
     )
     resource = _identified_resource(request)
     policy, owner = _resource_policy(request, resource)
-    checks = [Check(action, resource, policy, owner)]
+    contexts = _REQUEST_CONTEXTS.get((request.service, request.operation))
+    context = contexts(request) if contexts else ()
+    checks = [Check(action, resource, policy, owner, context)]
     also = _ALSO_ON.get((request.service, request.operation))
     if also and request.params.get(also[0]):
         checks.append(

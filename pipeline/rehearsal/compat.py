@@ -313,6 +313,13 @@ def _install_sfn_credentials() -> None:
 # datetime objects, which moto's DescribeExecution cannot serialise ("Object of type datetime is not JSON
 # serializable"): they become ISO 8601 strings, the form moto's own history encoder writes. AWS does not
 # document the form of timestamps in SDK-integration results; no state of this project reads one.
+# And moto hands an AWS SDK integration's parameters to boto3 as written, while AWS's integration takes the
+# SDK's member names in PascalCase ("Learning to use AWS service SDK integrations in Step Functions"), such as
+# SsekmsKeyId for S3's SSEKMSKeyId: boto3 (parameter validation off) drops a name it does not know, so
+# aws-sdk:s3:copyObject would silently lose its SSE-KMS key id. The parameters are mapped onto the operation's
+# botocore member names by moto's own normaliser (StateTaskService._to_boto_request, which compares names in
+# snake case). See it: Emulator(compat=False), a copyObject task with SsekmsKeyId; the copy's SSEKMSKeyId is
+# the bucket default's, not the one given (or the task fails on a bucket without a default).
 _SYNC_ACTIONS = {"createtrainingjob": ("describe_training_job", "TrainingJobName", "TrainingJobStatus")}
 _TERMINAL = {"Completed", "Failed", "Stopped"}
 
@@ -471,8 +478,23 @@ def _install_sfn_sagemaker() -> None:
 
     sdk_task = StateTaskServiceAwsSdk._eval_service_task
 
-    def eval_sdk_task(self: Any, env: Any, *args: Any, **kwargs: Any) -> None:
-        sdk_task(self, env, *args, **kwargs)
+    def eval_sdk_task(
+        self: Any,
+        env: Any,
+        resource_runtime_part: Any,
+        normalised_parameters: dict,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        import botocore.session
+        from moto.stepfunctions.parser.utils import camel_to_snake_case
+
+        model = botocore.session.get_session().get_service_model(self._get_boto_service_name())
+        wanted = camel_to_snake_case(self.resource.api_action)
+        operation = next((o for o in model.operation_names if camel_to_snake_case(o) == wanted), None)
+        if operation is not None and model.operation_model(operation).input_shape is not None:
+            self._to_boto_request(normalised_parameters, model.operation_model(operation).input_shape)
+        sdk_task(self, env, resource_runtime_part, normalised_parameters, *args, **kwargs)
         env.stack.append(_iso_timestamps(env.stack.pop()))
 
     _patch(StateTaskServiceAwsSdk, "_eval_service_task", eval_sdk_task)
@@ -631,6 +653,19 @@ def wait_for_training_threads(timeout: float = 120) -> None:
 _MODEL_CACHE: dict[tuple[str, str], Any] = {}
 
 
+def model_container(backend: Any, model: Any) -> dict[str, Any]:
+    """The container a model serves: its own, or, for a container given by ModelPackageName, the first of the
+    package version's inference specification (what SageMaker runs for a model created from a model package,
+    "Deploy a model from the registry", https://docs.aws.amazon.com/sagemaker/latest/dg/model-registry-deploy.html).
+    """
+    container = model.primary_container or (model.containers or [{}])[0]
+    package_name = container.get("ModelPackageName")
+    if not package_name:
+        return container
+    package = backend.describe_model_package(package_name)
+    return ((package.inference_specification or {}).get("Containers") or [{}])[0]
+
+
 class EndpointError(Exception):
     def __init__(self, code: str, message: str, status: int = 400):
         super().__init__(message)
@@ -666,7 +701,7 @@ def score_endpoint(
     model = backend._models.get(variant["ModelName"]) if hasattr(backend, "_models") else None
     if model is None:
         raise EndpointError("ValidationError", f"Model {variant['ModelName']} of {arn} not found.")
-    container = model.primary_container or (model.containers or [{}])[0]
+    container = model_container(backend, model)
     model_data_url = container.get("ModelDataUrl")
     if not model_data_url:
         raise EndpointError("ModelError", f"Model {variant['ModelName']} has no ModelDataUrl.", 424)
@@ -864,7 +899,7 @@ def _health_check(account_id: str, region: str, config_name: str) -> str | None:
         model = backend._models.get(variant.get("ModelName"))
         if model is None:
             return f"Model {variant.get('ModelName')} of production variant {name} does not exist."
-        container = model.primary_container or (model.containers or [{}])[0]
+        container = model_container(backend, model)
         url = container.get("ModelDataUrl")
         try:
             s3 = emulator.client(
@@ -1042,7 +1077,7 @@ def open_job(account_id: str, data: dict[str, Any]) -> str:
     return job_id
 
 
-def open_approval(account_id: str, pipeline: str, stage: str, action: str) -> str:
+def open_approval(account_id: str, pipeline: str, stage: str, action: str, execution_id: str) -> str:
     import uuid
 
     token = str(uuid.uuid4())
@@ -1052,6 +1087,9 @@ def open_approval(account_id: str, pipeline: str, stage: str, action: str) -> st
             "pipelineName": pipeline,
             "stageName": stage,
             "actionName": action,
+            "pipelineExecutionId": execution_id,
+            "actionExecutionId": str(uuid.uuid4()),
+            "startTime": time.time(),
             "status": "InProgress",
             "answer": None,
         }
@@ -1169,7 +1207,60 @@ def _install_codepipeline_jobs() -> None:
             approval["answer"] = {"result": result, "caller": _caller(self), "approvedAt": time.time()}
             return json.dumps({"approvedAt": approval["answer"]["approvedAt"]})
 
-    for function in (put_job_success_result, put_job_failure_result, get_job_details, put_approval_result):
+    def list_action_executions(self: Any) -> str:
+        """The manual approvals of the pipeline, as ActionExecutionDetail: updatedBy is the identity that
+        answered, output.executionResult.externalExecutionSummary its summary
+        (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionExecutionDetail.html)."""
+        pipeline = self._get_param("pipelineName")
+        wanted = (self._get_param("filter") or {}).get("pipelineExecutionId")
+        from moto.codepipeline.models import codepipeline_backends
+
+        if pipeline not in codepipeline_backends[self.current_account][self.region].pipelines:
+            raise JsonRESTError(
+                "PipelineNotFoundException",
+                f"Account '{self.current_account}' does not have a pipeline with name '{pipeline}'",
+            )
+        details = []
+        with _JOBS_LOCK:
+            for approval in APPROVALS.values():
+                if (approval["accountId"], approval["pipelineName"]) != (self.current_account, pipeline):
+                    continue
+                if wanted and approval["pipelineExecutionId"] != wanted:
+                    continue
+                answer = approval["answer"] or {}
+                status = {"Approved": "Succeeded", "Rejected": "Failed"}.get(approval["status"], "InProgress")
+                detail = {
+                    "pipelineExecutionId": approval["pipelineExecutionId"],
+                    "actionExecutionId": approval["actionExecutionId"],
+                    "stageName": approval["stageName"],
+                    "actionName": approval["actionName"],
+                    "startTime": approval["startTime"],
+                    "lastUpdateTime": answer.get("approvedAt", approval["startTime"]),
+                    "status": status,
+                    "input": {
+                        "actionTypeId": {
+                            "category": "Approval",
+                            "owner": "AWS",
+                            "provider": "Manual",
+                            "version": "1",
+                        }
+                    },
+                }
+                if answer:
+                    detail["updatedBy"] = answer["caller"]
+                    detail["output"] = {
+                        "executionResult": {"externalExecutionSummary": answer["result"]["summary"]}
+                    }
+                details.append(detail)
+        return json.dumps({"actionExecutionDetails": details})
+
+    for function in (
+        put_job_success_result,
+        put_job_failure_result,
+        get_job_details,
+        put_approval_result,
+        list_action_executions,
+    ):
         _patch(cp_responses.CodePipelineResponse, function.__name__, function)
 
 
