@@ -352,8 +352,8 @@ def describe_training_job(metrics: list[dict] | None, name: str = "", status: st
 
 
 MODEL_BYTES = b"the model archive SageMaker wrote"
-# What S3 answers a CopyObject with ChecksumAlgorithm SHA256 in a versioned bucket (CopyObject response: the new
-# VersionId, CopyObjectResult.ChecksumSHA256 the base64 of the SHA-256 digest), as the AWS SDK integration
+# What S3 answers a CopyObject with ChecksumAlgorithm SHA256 in a versioned bucket (CopyObject response: the
+# new VersionId, CopyObjectResult.ChecksumSHA256 the base64 of the SHA-256 digest), as the AWS SDK integration
 # returns it (the SDK's member names).
 PINNED_VERSION = "3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY"
 PINNED_SHA256 = base64.b64encode(hashlib.sha256(MODEL_BYTES).digest()).decode()
@@ -635,8 +635,8 @@ def test_lower_is_better_metric_takes_the_lower_of_floor_and_threshold(rmse_plat
     result = run(rmse_platform, RMSE_CONFIG, trains(metrics))
     assert result.output["Error"] == "QualityGateFailed"
     assert result.output["Cause"].startswith(
-        "quality gate: validation:rmse = 0.29 is above the threshold 0.28 (lower is better; the platform floor "
-        "is 0.28)"
+        "quality gate: validation:rmse = 0.29 is above the threshold 0.28 (lower is better; the platform "
+        "floor is 0.28)"
     )
     stricter = {**RMSE_CONFIG, "quality_gate": {**RMSE_CONFIG["quality_gate"], "threshold": 0.2}}
     metrics[1]["Value"] = 0.25  # within the floor, above the configuration's stricter 0.2
@@ -654,8 +654,8 @@ def test_a_threshold_below_the_floor_is_raised_to_the_floor(spot_off):
     assert result.status == "FAILED"
     assert result.output["Error"] == "QualityGateFailed"
     assert result.output["Cause"].startswith(
-        "quality gate: validation:auc = 0.65 is below the threshold 0.7 (higher is better; the platform floor "
-        "is 0.7)"
+        "quality gate: validation:auc = 0.65 is below the threshold 0.7 (higher is better; the platform "
+        "floor is 0.7)"
     )
     result = run(spot_off, loose, trains(AUC_METRICS))
     assert result.status == "SUCCEEDED"
@@ -682,12 +682,13 @@ def test_a_configuration_gating_on_another_metric_is_refused(spot_off):
     assert "Train" not in result.visited
 
 
-# ------------------------------------------------------------------------------------ hyperparameter allowlist
+# ----------------------------------------------------------------------------------- hyperparameter allowlist
 # The names of "XGBoost hyperparameters" (SageMaker developer guide,
 # https://docs.aws.amazon.com/sagemaker/latest/dg/xgboost_hyperparameters.html), read off the page.
 XGBOOST_DOCUMENTED = {
     "num_class", "num_round", "alpha", "base_score", "booster", "colsample_bylevel", "colsample_bynode",
-    "colsample_bytree", "csv_weights", "deterministic_histogram", "early_stopping_rounds", "eta", "eval_metric",
+    "colsample_bytree", "csv_weights", "deterministic_histogram", "early_stopping_rounds", "eta",
+    "eval_metric",
     "gamma", "grow_policy", "interaction_constraints", "lambda", "lambda_bias", "max_bin", "max_delta_step",
     "max_depth", "max_leaves", "min_child_weight", "monotone_constraints", "normalize_type", "nthread",
     "objective", "one_drop", "process_type", "rate_drop", "refresh_leaf", "sample_type", "scale_pos_weight",
@@ -714,7 +715,12 @@ def refused(definition: dict, hyperparameters: dict) -> Run:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("_kfold", "5"), ("_", "1"), ("sagemaker_program", "train.py"), ("sagemaker_submit_directory", "s3://x")],
+    [
+        ("_kfold", "5"),
+        ("_", "1"),
+        ("sagemaker_program", "train.py"),
+        ("sagemaker_submit_directory", "s3://x"),
+    ],
 )
 def test_a_reserved_hyperparameter_is_refused_before_training(spot_off, name, value):
     result = refused(spot_off, {**EXAMPLE_CONFIG["hyperparameters"], name: value})

@@ -900,10 +900,10 @@ def _kms_via_sns(request: Request, topic_arn: str) -> list[Check]:
 
 
 def _create_training_job_context(request: Request) -> tuple[tuple[str, Any], ...]:
-    """The condition keys AWS sets for sagemaker:CreateTrainingJob from the request ("Actions, resources, and
-    condition keys for Amazon SageMaker AI", Service Authorization Reference): the Bool keys always (false when
-    the flag is not sent), the key ARNs only when the request names them, sagemaker:InstanceTypes (multivalued)
-    from ResourceConfig and any InstanceGroups."""
+    """The condition keys AWS sets for sagemaker:CreateTrainingJob from the request ("Actions, resources,
+    and condition keys for Amazon SageMaker AI", Service Authorization Reference): the Bool keys always
+    (false when the flag is not sent), the key ARNs only when the request names them,
+    sagemaker:InstanceTypes (multivalued) from ResourceConfig and any InstanceGroups."""
     params = request.params
     resources = params.get("ResourceConfig") or {}
     types = [resources["InstanceType"]] if resources.get("InstanceType") else []

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 
 import tfplan
 from conftest import ROOT, TRAINING_ROLE, training_request
 from inventory import case_dir
 
 SFN_ROLE = "p-training-sfn"
+MODULE_SFN_ROLE = "p-training-module-sfn"
 
 
 def toy_definition(artifacts: dict) -> str:
@@ -193,8 +196,24 @@ def training_machine(aws, artifacts, state_machine):
     plan = tfplan.load_plan(tfplan.plan_file("module", "training-sfn", [case], overrides))
     definition = tfplan.planned_outputs(plan)["state_machine_definition"]
     assert f"role/{TRAINING_ROLE}" in definition and artifacts["key_arn"] in definition
-    sfn, toy_arn = state_machine
-    role_arn = sfn.describe_state_machine(stateMachineArn=toy_arn)["roleArn"]
+    # The artifact bucket is versioned (modules/kms-bucket): the pinned model is a version.
+    aws.client("s3", "shared").put_bucket_versioning(
+        Bucket=artifacts["bucket"], VersioningConfiguration={"Status": "Enabled"}
+    )
+    # The execution role gets the module's own planned policy: the tasks succeed only if it allows them.
+    policy = tfplan.all_resources(plan)["aws_iam_role_policy.sfn"]["values"]["policy"]
+    iam = aws.client("iam", "training")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}}
+        ],
+    }
+    role_arn = iam.create_role(RoleName=MODULE_SFN_ROLE, AssumeRolePolicyDocument=json.dumps(trust))["Role"][
+        "Arn"
+    ]
+    iam.put_role_policy(RoleName=MODULE_SFN_ROLE, PolicyName="training-state-machine", PolicyDocument=policy)
+    sfn, _ = state_machine
     arn = sfn.create_state_machine(name="p-training-module", definition=definition, roleArn=role_arn)[
         "stateMachineArn"
     ]
@@ -271,3 +290,66 @@ def test_a_failed_job_is_not_retried(training_machine):
     history = events(sfn, result["executionArn"])
     entered = [e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")]
     assert entered.count("Train") == 1, entered
+
+
+def test_the_pinned_version_holds_the_bytes_the_sha256_names(aws, artifacts, training_machine):
+    sfn, arn = training_machine
+    execution = "pinned-model"
+
+    result = run(sfn, arn, execution, CONFIG)
+
+    assert result["status"] == "SUCCEEDED", result
+    output = json.loads(result["output"])
+    assert output["training_execution_arn"] == result["executionArn"]
+    bucket, key = output["model_data_url"][5:].split("/", 1)
+    assert key == f"models/{job_name(execution)}/output/model.tar.gz"
+    s3 = aws.client("s3", "shared")
+    versions = s3.list_object_versions(Bucket=bucket, Prefix=key)["Versions"]
+    # SageMaker's upload, then the pinning copy (the latest); the copy holds the same bytes.
+    assert len(versions) == 2
+    latest = next(v for v in versions if v["IsLatest"])
+    assert latest["VersionId"] == output["model_version_id"]
+    pinned = s3.get_object(Bucket=bucket, Key=key, VersionId=output["model_version_id"])
+    body = pinned["Body"].read()
+    assert base64.b64encode(hashlib.sha256(body).digest()).decode() == output["model_sha256"]
+    original = next(v for v in versions if not v["IsLatest"])
+    assert s3.get_object(Bucket=bucket, Key=key, VersionId=original["VersionId"])["Body"].read() == body
+    # Encrypted with the artifact key, as the bucket policy demands of every write.
+    assert pinned["ServerSideEncryption"] == "aws:kms" and pinned["SSEKMSKeyId"] == artifacts["key_arn"]
+    assert output["quality_gate"]["threshold"] == 0.75 and output["quality_gate"]["floor"] == 0.7
+
+
+def test_the_sfn_role_cannot_upload_new_model_bytes(aws, artifacts, training_machine):
+    # The pinning grant is for copies only (s3:x-amz-copy-source): a plain upload of new bytes is refused.
+    role = f"arn:aws:iam::{aws.accounts['training']}:role/{MODULE_SFN_ROLE}"
+    s3 = aws.client("s3", session=aws.session_for_role(role, "states"))
+    key = "models/p-train-forged/output/model.tar.gz"
+    with pytest.raises(ClientError) as denied:
+        s3.put_object(Bucket=artifacts["bucket"], Key=key, Body=b"forged model")
+    assert denied.value.response["Error"]["Code"] == "AccessDenied"
+
+
+def test_a_forbidden_hyperparameter_starts_no_training_job(aws, training_machine):
+    sfn, arn = training_machine
+    execution = "forbidden-hyperparameter"
+    config = {**CONFIG, "hyperparameters": {**CONFIG["hyperparameters"], "sagemaker_program": "evil.py"}}
+
+    result = run(sfn, arn, execution, config)
+
+    assert result["status"] == "FAILED", result
+    assert result["error"] == "InvalidTrainingConfig"
+    assert "sagemaker_program" in result["cause"]
+    jobs = aws.client("sagemaker", "training").list_training_jobs(NameContains=job_name(execution))
+    assert jobs["TrainingJobSummaries"] == []
+
+
+def test_a_loosened_threshold_is_gated_at_the_floor(training_machine):
+    sfn, arn = training_machine
+    config = {**CONFIG, "quality_gate": {**CONFIG["quality_gate"], "threshold": 0.0}}
+
+    result = run(sfn, arn, "loosened-gate", config)
+
+    assert result["status"] == "SUCCEEDED", result
+    gate = json.loads(result["output"])["quality_gate"]
+    assert gate["configured_threshold"] == 0.0
+    assert gate["threshold"] == gate["floor"] == 0.7 <= gate["value"]
