@@ -49,6 +49,7 @@ module "deployer" {
   model_package_group_name       = local.c.model_package_group_name
   model_store_bucket_name        = local.c.model_store_bucket_name
   model_store_key_administrators = var.key_administrators
+  release_readers                = var.release_readers
   reserved_concurrency           = var.deployer.reserved_concurrency
   role_name                      = local.c.deployer_role_name
   runtime                        = var.deployer.runtime

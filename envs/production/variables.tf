@@ -83,3 +83,10 @@ variable "xgboost_image_tag" {
     error_message = "xgboost_image_tag must be a pinned framework version such as \"1.7-1\" (<major>.<minor>-<build>), not latest."
   }
 }
+
+variable "release_readers" {
+  description = "ARNs of the IAM roles of account C that may read the release records in the model store (releases/current.json: what runs in production, who approved it, on what evidence). Validated by modules/prod-deployer; none by default."
+  type        = list(string)
+  default     = []
+  nullable    = false
+}

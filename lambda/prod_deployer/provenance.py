@@ -138,7 +138,7 @@ def ensure_stored(
         "Key": source_key,
         "VersionId": training.model_version_id,
     }
-    checksum, incoming_version = _copy(s3, pinned, bucket, incoming, log)
+    checksum, _ = _copy(s3, pinned, bucket, incoming, log)
     if checksum != training.model_sha256:
         raise JobFailed(
             f"model_sha256 is {training.model_sha256} but S3's SHA-256 of {training.model_data_url} version "
@@ -146,9 +146,9 @@ def ensure_stored(
             "these bytes; nothing was stored"
         )
     # Only verified bytes reach models/: the unverified copy above can never replace a model in use.
-    checksum, version = _copy(
-        s3, {"Bucket": bucket, "Key": incoming, "VersionId": incoming_version}, bucket, key, log
-    )
+    # incoming/ is written by the deployer alone and the QUEUED pipeline runs one job at a time, so its
+    # current object is the one just checked; S3's checksum of the second copy is compared again all the same.
+    checksum, version = _copy(s3, {"Bucket": bucket, "Key": incoming}, bucket, key, log)
     if checksum != training.model_sha256:
         raise JobFailed(
             f"S3's SHA-256 of the stored copy s3://{bucket}/{key} is {checksum}, not {training.model_sha256}"

@@ -60,8 +60,8 @@ locals {
 
 # --- model store (bucket + CMK of account C) -----------------------------------------------------------------
 
-# Only C's deployer writes the store, only the model execution role reads models/ from it; no other principal and
-# no other account has a grant in its bucket or key policy. Both roles use the key through S3 only (key_use "s3":
+# Only C's deployer writes the store, only the model execution role reads models/ from it, the release readers
+# read releases/; no other principal and no other account has a grant in its bucket or key policy. Both roles use the key through S3 only (key_use "s3":
 # kms:ViaService s3.<region>.amazonaws.com in the key policy). The bucket is versioned, SSE-KMS with this key and
 # a bucket key, TLS only, public access blocked, ownership enforced (modules/kms-bucket).
 module "model_store" {
@@ -72,7 +72,7 @@ module "model_store" {
   key_alias          = "alias/${var.model_store_bucket_name}"
   tags               = var.tags
 
-  access = [
+  access = concat([
     {
       principal_arn  = local.deployer_role_arn
       read_prefixes  = values(local.store_prefixes)
@@ -84,7 +84,14 @@ module "model_store" {
       read_prefixes = [local.store_prefixes.models]
       key_use       = "s3"
     },
-  ]
+    ], [
+    # Auditors: "what runs in production, and who approved it" is releases/current.json (README).
+    for arn in var.release_readers : {
+      principal_arn = arn
+      read_prefixes = [local.store_prefixes.releases]
+      key_use       = "s3"
+    }
+  ])
 }
 
 # --- model registry --------------------------------------------------------------------------------------------

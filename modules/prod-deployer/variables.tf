@@ -261,6 +261,23 @@ variable "model_store_key_administrators" {
   }
 }
 
+variable "release_readers" {
+  description = "ARNs of the IAM roles of account C that may read the release records (releases/ of the model store, through S3 with its CMK): auditors who answer \"what runs in production, and who approved it\". Exact role ARNs; none by default."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for a in var.release_readers : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+$", a))])
+    error_message = "release_readers must be IAM role ARNs without wildcards (arn:aws:iam::<account C>:role/<name>)."
+  }
+
+  validation {
+    condition     = alltrue([for a in var.release_readers : !can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:", a)) || split(":", a)[4] == var.account_id])
+    error_message = "release_readers must be roles of account_id (account C): the model store grants nothing to another account."
+  }
+}
+
 variable "name_prefix" {
   description = "Prefix of the SageMaker model and endpoint config names the deployer derives (the contract's sagemaker_prefix); its IAM policy is limited to it."
   type        = string

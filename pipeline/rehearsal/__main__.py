@@ -1,7 +1,8 @@
 """`python -m rehearsal`: the whole three-account pipeline on an embedded AWS (what `make demo` runs).
 
     python -m rehearsal [run] [--config FILE] [--data DIR] [--fail-training | --fail-gate | --loosen-gate |
-                        --forbidden-hyperparameter | --reject | --fail-deploy] [--interactive] [--keep]
+                        --forbidden-hyperparameter | --reject | --fail-deploy | --tamper-output |
+                        --overwrite-model] [--interactive] [--keep]
     python -m rehearsal serve [--port N]      # only the emulator, until Ctrl-C
 
 `run` starts the emulator, applies envs/shared, envs/training and envs/production into three emulated accounts
@@ -28,6 +29,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the package importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from rehearsal import attacks
 from rehearsal.emulator import DEFAULT_ACCOUNTS, Emulator
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,17 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-deploy",
         action="store_true",
         help="deploy once, then a damaged model artifact: the update rolls back, the old model serves on",
+    )
+    failure.add_argument(
+        "--tamper-output",
+        action="store_true",
+        help="attack: deploy once, then rewrite the training output after the approval (another image): "
+        "the deployment is refused naming the field, the old model serves on",
+    )
+    failure.add_argument(
+        "--overwrite-model",
+        action="store_true",
+        help="attack: overwrite the model object in A after the approval: the approved bytes still serve",
     )
     parser.add_argument("--apply-only", action="store_true", help="only apply the three envs, then tear down")
     parser.add_argument("--interactive", action="store_true", help="ask before approving the model")
@@ -109,16 +122,24 @@ def _failure_config(config: dict, args: argparse.Namespace) -> dict:
     return config
 
 
-def damage_model(aws, runner, run) -> None:
-    """--fail-deploy: replace the trained model.tar.gz by bytes no XGBoost container can load, written as
-    the training job writes models (B's SageMaker role): A's admin is the key administrator and may not
-    encrypt with the CMK, so it could not write the object."""
-    url = run["result"].training_output["model_data_url"]
-    bucket, key = url[5:].split("/", 1)
-    trainer = aws.session_for_role(runner.outputs["training"]["sagemaker_role_arn"], "SageMaker")
-    aws.client("s3", session=trainer).put_object(
-        Bucket=bucket, Key=key, Body=b"this is not a model archive\n"
-    )
+def _attack_hooks(args: argparse.Namespace, aws, runner) -> dict:
+    """The switch's damage or attack, by the action it precedes (rehearsal.attacks)."""
+    from rehearsal import attacks
+
+    def hook(name: str, function, doc: str):
+        def run_it(run):
+            function(aws, runner, run)
+
+        run_it.__doc__ = doc
+        return {name: run_it}
+
+    if args.fail_deploy:
+        return hook("Verify", attacks.damage_model, "--fail-deploy: an unloadable model is pinned")
+    if args.tamper_output:
+        return hook("Deploy", attacks.tamper_output, "--tamper-output: B rewrites the training output")
+    if args.overwrite_model:
+        return hook("Deploy", attacks.overwrite_model, "--overwrite-model: B overwrites the model object")
+    return {}
 
 
 def _keep(aws, workspace, log) -> None:
@@ -190,9 +211,9 @@ def run(args: argparse.Namespace) -> int:
             return 0
         runner = PipelineRunner(aws, states, log=log, work_dir=workspace.dir)
         config = _failure_config(config, args)
-        before_deploy = None
-        if args.fail_deploy:
-            log("--fail-deploy: a first execution deploys a good model")
+        hooks = _attack_hooks(args, aws, runner)
+        if args.fail_deploy or args.tamper_output:
+            log("a first execution deploys a good model")
             first = runner.run(config, data_dir)
             if not first.ok:
                 print(
@@ -200,12 +221,19 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 return 1
-            log("--fail-deploy: the second execution deploys a damaged model artifact")
-            before_deploy = lambda r: damage_model(aws, runner, r)  # noqa: E731
+            log(
+                "the second execution: "
+                + ", ".join(f"{h.__doc__} before {name}" for name, h in hooks.items())
+            )
         approval = "reject" if args.reject else "interactive" if args.interactive else "auto"
-        result = runner.run(config, data_dir, approval=approval, before_deploy=before_deploy)
+        result = runner.run(config, data_dir, approval=approval, before_action=hooks)
         total = time.monotonic() - log.started
         _summary(aws, runner, counts, result, total)
+        if args.overwrite_model and result.ok:
+            served = attacks.served_model_sha256(aws, runner)
+            approved = result.evidence["model_sha256"]
+            verdict = "the approved bytes" if served == approved else "NOT the approved bytes"
+            print(f"  served      SHA-256 {served} ({verdict})")
         if not result.ok and result.failed.stage == "Deploy":
             with contextlib.suppress(Exception):
                 still = runner.score({"result": result, "dataset": load_dataset(data_dir)})
@@ -237,9 +265,15 @@ def _summary(aws, runner, counts, result, total) -> None:
     if result.training_output:
         gate = result.training_output.get("quality_gate", {})
         print(f"  metric      {gate.get('metric')} = {gate.get('value'):.4f} (gate {gate.get('threshold')})")
+    if result.evidence:
+        e = result.evidence
+        print(f"  approved    SHA-256 {e['model_sha256_hex']} (training job {e['training_job_name']})")
     if result.deployment:
         deployed = result.deployment
         print(f"  endpoint    {deployed['EndpointName']} serving {deployed['EndpointConfigName']}")
+    if result.release_record:
+        print(f"  release     {result.deployment['ReleaseRecord']}:")
+        print("\n".join("    " + line for line in json.dumps(result.release_record, indent=2).splitlines()))
     if result.score:
         s = result.score
         text = f"AUC {s['auc']:.4f}, accuracy {s['accuracy']:.4f}" if "auc" in s else f"RMSE {s['rmse']:.4f}"

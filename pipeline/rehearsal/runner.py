@@ -95,7 +95,9 @@ class RunResult:
     stages: list[tuple[str, float, str]] = field(default_factory=list)
     training_execution_arn: str | None = None
     training_output: dict[str, Any] | None = None
-    deployment: dict[str, Any] | None = None
+    evidence: dict[str, Any] | None = None  # the Verify action's output variables (namespace Evidence)
+    deployment: dict[str, Any] | None = None  # the Deploy action's output variables
+    release_record: dict[str, Any] | None = None  # what the deployer recorded in C's model store
     score: dict[str, Any] | None = None
     approval_notification: dict[str, Any] | None = None  # topic, message id and message published
     failed: StageFailed | None = None
@@ -475,7 +477,9 @@ class PipelineRunner:
         """The manual approval: open it (compat P11), notify its topic, and answer it with
         PutApprovalResult as the approver: approved automatically, rejected (--reject) or as the user
         answers (--interactive)."""
-        token = compat.open_approval(self.account_a, self.pipeline_name, stage, action["name"])
+        token = compat.open_approval(
+            self.account_a, self.pipeline_name, stage, action["name"], run["result"].pipeline_execution_id
+        )
         custom = self._resolve(action["configuration"].get("CustomData", ""), run)
         if action["configuration"].get("NotificationArn"):
             self.notify_approval(stage, action, token, custom, run)
@@ -552,8 +556,6 @@ class PipelineRunner:
 
     def invoke_lambda(self, stage: str, action: dict[str, Any], run: dict[str, Any]) -> str:
         """The Lambda invoke action: the function's real handler, with the job CodePipeline would send."""
-        if run["before_deploy"]:
-            run["before_deploy"](run)
         conf = action["configuration"]
         session = self.action_session(action)
         creds = session.get_credentials().get_frozen_credentials()
@@ -621,11 +623,25 @@ class PipelineRunner:
                 variables = answer.get("outputVariables") or {}
                 if action.get("namespace"):
                     run["variables"][action["namespace"]] = variables
-                run["result"].deployment = dict(variables, invocations=invocation, summary=summary)
+                answered = dict(variables, invocations=invocation, summary=summary)
+                if action.get("namespace") == "Evidence":  # the Verify action (docs/interfaces.md)
+                    run["result"].evidence = answered
+                else:
+                    run["result"].deployment = answered
+                    if variables.get("ReleaseRecord"):
+                        run["result"].release_record = self.read_release_record(variables["ReleaseRecord"])
                 return f"{summary} ({invocation} invocations)"
             self.log(f"           invocation {invocation}: {summary}")
             time.sleep(CONTINUATION_SECONDS)
         raise StageFailed(stage, f"still deploying after {MAX_INVOCATIONS} invocations")
+
+    def read_release_record(self, url: str) -> dict[str, Any]:
+        """The release record in C's model store, read as C's release reader (envs/production
+        release_readers: the rehearsal names C's bootstrap administrator, as an operator would name an
+        auditor's role)."""
+        bucket, _, key = url.removeprefix("s3://").partition("/")
+        s3 = self.aws.client("s3", "production")
+        return json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
 
     def score(self, run: dict[str, Any]) -> str:
         endpoint = self.outputs["production"]["endpoint_name"]
@@ -670,6 +686,8 @@ class PipelineRunner:
                     f"{kind['provider']} (version {kind['version']}), which the rehearsal cannot run "
                     f"(it runs the AWS-owned {known})",
                 )
+            if action["name"] in run["before_action"]:
+                run["before_action"][action["name"]](run)
             details.append(handler(stage["name"], action, run))
         return "; ".join(details)
 
@@ -679,7 +697,7 @@ class PipelineRunner:
         data_dir: Path = DEFAULT_DATA,
         approval: str = "auto",
         ask: Callable[[str], str] = input,
-        before_deploy: Callable[[dict[str, Any]], None] | None = None,
+        before_action: dict[str, Callable[[dict[str, Any]], None]] | None = None,
         score: bool = True,
     ) -> RunResult:
         """Commit the data and the source, let EventBridge start the pipeline, then run the stages of the
@@ -691,7 +709,8 @@ class PipelineRunner:
             "variables": {},
             "approval": approval,
             "ask": ask,
-            "before_deploy": before_deploy,
+            # What the rehearsal does (an attack, a damage) just before an action of that name runs.
+            "before_action": before_action or {},
         }
         self.log(f"pipeline {self.pipeline_name}")
         steps: list[tuple[str, Callable[[], str], bool]] = [

@@ -240,7 +240,7 @@ def test_job_results_are_recorded_once_and_only_in_the_pipeline_account(aws):
 def test_approval_needs_its_token_and_is_answered_once(aws):
     from rehearsal import compat
 
-    token = compat.open_approval(aws.accounts["shared"], "p", "Approve", "Approve")
+    token = compat.open_approval(aws.accounts["shared"], "p", "Approve", "Approve", "execution-1")
     cp = aws.client("codepipeline", "shared")
     where = {"pipelineName": "p", "stageName": "Approve", "actionName": "Approve"}
     with pytest.raises(ClientError, match="InvalidApprovalTokenException"):
@@ -249,3 +249,6 @@ def test_approval_needs_its_token_and_is_answered_once(aws):
     with pytest.raises(ClientError, match="ApprovalAlreadyCompletedException"):
         cp.put_approval_result(**where, result={"summary": "ok", "status": "Rejected"}, token=token)
     assert compat.APPROVALS[token]["status"] == "Approved"
+    # The action history names the approver only for a pipeline that exists (the e2e release record reads it).
+    with pytest.raises(ClientError, match="PipelineNotFoundException"):
+        cp.list_action_executions(pipelineName="p", filter={"pipelineExecutionId": "execution-1"})

@@ -17,7 +17,8 @@ import sys
 import pytest
 
 from conftest import DATA, ROOT
-from rehearsal.__main__ import damage_model
+from rehearsal.apply import persona_role_arn
+from rehearsal.attacks import damage_model, overwrite_model, served_model_sha256, tamper_output
 from rehearsal.runner import DEFAULT_CONFIG, DataError, PipelineRunner, load_dataset
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("emulator")]
@@ -150,12 +151,53 @@ def test_rejection_stops_at_approve(aws, runner, first_deployment):
 def test_failing_deployment_rolls_back_and_old_model_keeps_serving(aws, runner, first_deployment):
     before = serving(aws, runner)
 
-    result = runner.run(config(max_depth="4"), before_deploy=lambda run: damage_model(aws, runner, run))
+    # An unloadable model, pinned before the Verify action (rehearsal.attacks.damage_model).
+    hook = {"Verify": lambda run: damage_model(aws, runner, run)}
+    result = runner.run(config(max_depth="4"), before_action=hook)
     assert result.failed.stage == "Deploy"
     assert result.failed.reason.startswith("JobFailed:") and "rolled back" in result.failed.reason
     assert serving(aws, runner) == before
     still = runner.score({"result": result, "dataset": load_dataset(DATA)})
     assert before in still
+
+
+def test_the_approval_shows_the_verified_evidence_and_the_release_is_recorded(aws, runner, first_deployment):
+    evidence = first_deployment.evidence
+    output = first_deployment.training_output
+    # The Verify action (C) pinned exactly the version the Train stage recorded, and S3's SHA-256 agrees.
+    assert evidence["model_version_id"] == output["model_version_id"]
+    assert evidence["model_sha256"] == output["model_sha256"]
+    custom = first_deployment.approval_notification["message"]["approval"]["customData"]
+    for shown in (evidence["model_sha256"], evidence["training_job_name"], evidence["gate_value"]):
+        assert shown in custom
+    assert "#{" not in custom  # every variable resolved
+    record = first_deployment.release_record
+    assert record["status"] == "serving"
+    assert record["approval"]["approved_by"] == persona_role_arn(aws, "approvers")
+    assert record["model"]["sha256"] == evidence["model_sha256"]
+    assert record["endpoint"]["config"] == first_deployment.deployment["EndpointConfigName"]
+    package = aws.client("sagemaker", "production").describe_model_package(
+        ModelPackageName=record["package_arn"]
+    )
+    assert package["ModelApprovalStatus"] == "Approved"
+    assert served_model_sha256(aws, runner) == evidence["model_sha256"]
+
+
+def test_training_output_rewritten_after_approval_is_refused(aws, runner, first_deployment):
+    before = serving(aws, runner)
+    result = runner.run(
+        config(), before_action={"Deploy": lambda run: tamper_output(aws, runner, run)}, score=False
+    )
+    assert result.failed.stage == "Deploy"
+    assert result.failed.reason.startswith("JobFailed: training output refused: image_uri is ")
+    assert serving(aws, runner) == before
+
+
+def test_model_overwritten_after_approval_is_not_what_production_serves(aws, runner, first_deployment):
+    result = runner.run(config(), before_action={"Deploy": lambda run: overwrite_model(aws, runner, run)})
+    assert result.ok, result.failed
+    assert served_model_sha256(aws, runner) == result.evidence["model_sha256"]
+    assert result.score["auc"] > 0.75  # the approved model serves; the overwritten bytes are not a model
 
 
 def test_interactive_approval_asks(aws, runner, first_deployment):
