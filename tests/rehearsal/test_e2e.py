@@ -180,7 +180,7 @@ def test_the_approval_shows_the_verified_evidence_and_the_release_is_recorded(aw
         ModelPackageName=record["package_arn"]
     )
     assert package["ModelApprovalStatus"] == "Approved"
-    assert served_model_sha256(aws, runner) == evidence["model_sha256"]
+    assert package["CustomerMetadataProperties"]["model_sha256"] == evidence["model_sha256"]
 
 
 def test_training_output_rewritten_after_approval_is_refused(aws, runner, first_deployment):

@@ -349,7 +349,6 @@ def test_reverted_serverless_model_with_isolation_is_refused(aws, production, mo
     # The old deployer: EnableNetworkIsolation=True whatever the endpoint type. Its own functions, with the
     # applied function's settings, and only the isolation property reverted.
     from prod_deployer import config, deploy
-    from prod_deployer.artifact import TrainingOutput
     from prod_deployer.errors import JobFailed
     from prod_deployer.logs import JsonLogger
 
@@ -360,9 +359,18 @@ def test_reverted_serverless_model_with_isolation_is_refused(aws, production, mo
     assert settings.endpoint.type == "serverless"
     monkeypatch.setattr(config.EndpointSettings, "network_isolation", property(lambda _self: True))
     sm = aws.client("sagemaker", "production")
-    training = TrainingOutput("s3://b/model.tar.gz", "rules-reverted-isolation", "xgboost", (), None)
+    # A release as the deployer registers it (the model is created from a model package version).
+    package = sm.create_model_package(
+        ModelPackageGroupName=settings.provenance.package_group,
+        InferenceSpecification={
+            "Containers": [{"Image": settings.provenance.image_uri, "ModelDataUrl": "s3://b/model.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelApprovalStatus="Approved",
+    )["ModelPackageArn"]
     log = JsonLogger(io.StringIO())
-    deploy.ensure_model(sm, "rules-reverted-isolation", training, settings, [], log)
+    deploy.ensure_model(sm, "rules-reverted-isolation", package, settings, [], log)
     with pytest.raises(JobFailed) as failed:
         deploy.ensure_endpoint_config(
             sm, "rules-reverted-isolation", "rules-reverted-isolation", settings.endpoint, [], log
