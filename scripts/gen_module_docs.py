@@ -95,6 +95,36 @@ def _unescape(body: str) -> str:
 HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_]*)[ \t]*\n")
 
 
+def _comment_end(src: str, i: int) -> int | None:
+    """Where the comment starting at i ends (None when none starts there)."""
+    if src[i] == "#" or src.startswith("//", i):
+        end = src.find("\n", i)
+        return len(src) if end < 0 else end
+    if src.startswith("/*", i):
+        end = src.find("*/", i + 2)
+        if end < 0:
+            raise DocsError("unterminated comment")
+        return end + 2
+    return None
+
+
+def _heredoc(src: str, i: int, m: re.Match[str]) -> tuple[str, str, int]:
+    """(source text, value, end) of the heredoc whose opener m matched at i."""
+    indented, tag = m.group(1) == "-", m.group(2)
+    close = re.compile(rf"^[ \t]*{tag}[ \t]*$", re.M).search(src, m.end())
+    if close is None:
+        raise DocsError(f"unterminated heredoc {tag}")
+    lines = src[m.end() : close.start()].splitlines()
+    if indented:
+        indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
+        lines = [x[indent:] for x in lines]
+    return src[i : close.end()], "\n".join(lines), close.end()
+
+
+WORD = re.compile(r"[^\s\"#,()\[\]{}]+")
+PUNCTUATION = {c: "open" for c in OPEN} | {c: "close" for c in CLOSE} | {",": "word"}
+
+
 def tokenize(src: str) -> list[Token]:
     tokens: list[Token] = []
     i, space = 0, False
@@ -111,45 +141,27 @@ def tokenize(src: str) -> list[Token]:
         elif c == "\n":
             add("nl", "\n")
             i += 1
-        elif c == "#" or src.startswith("//", i):
-            i = src.find("\n", i) if "\n" in src[i:] else len(src)
-        elif src.startswith("/*", i):
-            end = src.find("*/", i + 2)
-            if end < 0:
-                raise DocsError("unterminated comment")
-            i, space = end + 2, True
+        elif (comment_end := _comment_end(src, i)) is not None:
+            # a block comment separates what it sits between; a line comment ends at the newline token
+            space, i = space or src.startswith("/*", i), comment_end
         elif c == '"':
             end = _string_end(src, i)
             add("str", src[i:end], _unescape(src[i + 1 : end - 1]))
             i = end
         elif (m := HEREDOC.match(src, i)) is not None:
-            indented, tag = m.group(1) == "-", m.group(2)
-            close = re.compile(rf"^[ \t]*{tag}[ \t]*$", re.M).search(src, m.end())
-            if close is None:
-                raise DocsError(f"unterminated heredoc {tag}")
-            lines = src[m.end() : close.start()].splitlines()
-            if indented:
-                indent = min((len(x) - len(x.lstrip()) for x in lines if x.strip()), default=0)
-                lines = [x[indent:] for x in lines]
-            add("heredoc", src[i : close.end()], "\n".join(lines))
-            i = close.end()
-        elif c in OPEN:
-            add("open", c)
-            i += 1
-        elif c in CLOSE:
-            add("close", c)
-            i += 1
-        elif c == ",":
-            add("word", c)
+            text, value, i = _heredoc(src, i, m)
+            add("heredoc", text, value)
+        elif c in PUNCTUATION:
+            add(PUNCTUATION[c], c)
             i += 1
         else:
-            m = re.compile(r"[^\s\"#,()\[\]{}]+").match(src, i)
-            assert m is not None  # c is none of the characters the pattern excludes
-            word = m.group(0)
-            if "//" in word or "/*" in word:  # a comment right after a word: `x//y`
-                word = word[: min(p for p in (word.find("//"), word.find("/*")) if p >= 0)]
-            add("word", word)
-            i += len(word)
+            word = WORD.match(src, i)
+            assert word is not None  # c is none of the characters the pattern excludes
+            text = word.group(0)
+            if "//" in text or "/*" in text:  # a comment right after a word: `x//y`
+                text = text[: min(p for p in (text.find("//"), text.find("/*")) if p >= 0)]
+            add("word", text)
+            i += len(text)
     return tokens
 
 

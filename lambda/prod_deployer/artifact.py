@@ -69,73 +69,89 @@ def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+# The string fields and the message for a value that breaks their rule ({value!r} is the value found).
+STRING_FIELDS = (
+    (
+        "model_data_url",
+        MODEL_DATA_URL,
+        "model_data_url must be s3://<bucket>/<key>/model.tar.gz, got {value!r}",
+    ),
+    (
+        "training_job_name",
+        TRAINING_JOB_NAME,
+        "training_job_name is not a SageMaker training job name: {value!r}",
+    ),
+    ("model_version_id", S3_VERSION_ID, "model_version_id must be an S3 version ID, got {value!r}"),
+    (
+        "model_sha256",
+        SHA256_BASE64,
+        "model_sha256 must be the base64 SHA-256 S3 reports (ChecksumSHA256), got {value!r}",
+    ),
+    (
+        "training_execution_arn",
+        SFN_EXECUTION_ARN,
+        "training_execution_arn must be a Step Functions execution ARN, got {value!r}",
+    ),
+    ("image_uri", re.compile(r"^.+$", re.DOTALL), "image_uri must be a non-empty string"),
+)
+
+
+def _metrics(raw: Any, problems: list[str]) -> tuple[tuple[str, float], ...]:
+    if not isinstance(raw, list):
+        problems.append("metrics must be a list")
+        return ()
+    metrics: list[tuple[str, float]] = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            problems.append(f"metrics[{i}] must be an object")
+            continue
+        metric_name, value = item.get("MetricName"), item.get("Value")
+        if not isinstance(metric_name, str):
+            problems.append(f"metrics[{i}].MetricName must be a string")
+        if not _is_number(value):
+            problems.append(f"metrics[{i}].Value must be a number")
+        if isinstance(metric_name, str) and _is_number(value):
+            metrics.append((metric_name, float(value)))
+    return tuple(metrics)
+
+
+def _quality_gate(gate: Any, problems: list[str]) -> QualityGate:
+    if not isinstance(gate, dict):
+        problems.append("quality_gate must be an object")
+        return QualityGate("", 0.0, 0.0)
+    found = len(problems)
+    if not isinstance(gate.get("metric"), str):
+        problems.append("quality_gate.metric must be a string")
+    for key in ("value", "threshold"):
+        if not _is_number(gate.get(key)):
+            problems.append(f"quality_gate.{key} must be a number")
+    if len(problems) > found:
+        return QualityGate("", 0.0, 0.0)
+    return QualityGate(gate["metric"], float(gate["value"]), float(gate["threshold"]))
+
+
 def validate_training_output(obj: Any) -> TrainingOutput:
     """Check ``obj`` against the training-output schema; JobFailed lists every violation."""
     if not isinstance(obj, dict):
         raise JobFailed(f"training output must be a JSON object, got {type(obj).__name__}")
-    problems: list[str] = []
-    for name in REQUIRED_FIELDS:
-        if name not in obj:
-            problems.append(f"{name} is required")
-    url = obj.get("model_data_url")
-    if "model_data_url" in obj and (not isinstance(url, str) or not MODEL_DATA_URL.match(url)):
-        problems.append(f"model_data_url must be s3://<bucket>/<key>/model.tar.gz, got {url!r}")
-    job_name = obj.get("training_job_name")
-    if "training_job_name" in obj and (
-        not isinstance(job_name, str) or not TRAINING_JOB_NAME.match(job_name)
-    ):
-        problems.append(f"training_job_name is not a SageMaker training job name: {job_name!r}")
-    for name, pattern, what in (
-        ("model_version_id", S3_VERSION_ID, "an S3 version ID"),
-        ("model_sha256", SHA256_BASE64, "the base64 SHA-256 S3 reports (ChecksumSHA256)"),
-        ("training_execution_arn", SFN_EXECUTION_ARN, "a Step Functions execution ARN"),
-    ):
-        if name in obj and (not isinstance(obj[name], str) or not pattern.match(obj[name])):
-            problems.append(f"{name} must be {what}, got {obj[name]!r}")
-    image = obj.get("image_uri")
-    if "image_uri" in obj and (not isinstance(image, str) or not image):
-        problems.append("image_uri must be a non-empty string")
-    metrics: list[tuple[str, float]] = []
-    raw_metrics = obj.get("metrics")
-    if "metrics" in obj:
-        if not isinstance(raw_metrics, list):
-            problems.append("metrics must be a list")
-        else:
-            for i, item in enumerate(raw_metrics):
-                if not isinstance(item, dict):
-                    problems.append(f"metrics[{i}] must be an object")
-                    continue
-                metric_name, value = item.get("MetricName"), item.get("Value")
-                if not isinstance(metric_name, str):
-                    problems.append(f"metrics[{i}].MetricName must be a string")
-                if not _is_number(value):
-                    problems.append(f"metrics[{i}].Value must be a number")
-                if isinstance(metric_name, str) and _is_number(value):
-                    metrics.append((metric_name, float(value)))
-    gate = obj.get("quality_gate")
-    quality_gate = QualityGate("", 0.0, 0.0)
-    if "quality_gate" in obj:
-        if not isinstance(gate, dict):
-            problems.append("quality_gate must be an object")
-        else:
-            if not isinstance(gate.get("metric"), str):
-                problems.append("quality_gate.metric must be a string")
-            for key in ("value", "threshold"):
-                if not _is_number(gate.get(key)):
-                    problems.append(f"quality_gate.{key} must be a number")
-            if not problems:
-                quality_gate = QualityGate(gate["metric"], float(gate["value"]), float(gate["threshold"]))
-    if problems:
+    problems = [f"{name} is required" for name in REQUIRED_FIELDS if name not in obj]
+    for name, pattern, message in STRING_FIELDS:
+        value = obj.get(name)
+        if name in obj and (not isinstance(value, str) or not pattern.match(value)):
+            problems.append(message.format(value=value))
+    metrics = _metrics(obj["metrics"], problems) if "metrics" in obj else ()
+    gate = _quality_gate(obj["quality_gate"], problems) if "quality_gate" in obj else None
+    if problems or gate is None:
         raise JobFailed("training output does not match training-output.schema.json: " + "; ".join(problems))
     return TrainingOutput(
-        model_data_url=str(url),
-        training_job_name=str(job_name),
-        image_uri=str(image),
-        metrics=tuple(metrics),
-        quality_gate=quality_gate,
-        model_version_id=str(obj["model_version_id"]),
-        model_sha256=str(obj["model_sha256"]),
-        training_execution_arn=str(obj["training_execution_arn"]),
+        model_data_url=obj["model_data_url"],
+        training_job_name=obj["training_job_name"],
+        image_uri=obj["image_uri"],
+        metrics=metrics,
+        quality_gate=gate,
+        model_version_id=obj["model_version_id"],
+        model_sha256=obj["model_sha256"],
+        training_execution_arn=obj["training_execution_arn"],
         raw=obj,
     )
 
