@@ -285,6 +285,55 @@ _S3_BUCKET_SUBRESOURCES = {
 _S3_VERB = {"GET": "Get", "PUT": "Put", "DELETE": "Delete"}
 
 
+# The query parameters a plain bucket listing (GET), HEAD, PUT or DELETE of a bucket may carry.
+_S3_LISTING_QUERY = frozenset(
+    {"list-type", "prefix", "delimiter", "max-keys", "encoding-type", "continuation-token", "start-after"}
+    | {"marker", "fetch-owner"}
+)
+
+
+def _s3_bucket_operation(
+    method: str, query: dict[str, list[str]], params: dict[str, Any], environ: dict[str, Any]
+) -> str:
+    for name, (operation, action) in _S3_BUCKET_SUBRESOURCES.items():
+        if name in query and method in _S3_VERB:
+            params["action"] = f"s3:{_S3_VERB[method]}{action}"
+            return f"{_S3_VERB[method]}{operation}"
+    if "location" in query and method == "GET":
+        params["action"] = "s3:GetBucketLocation"
+        return "GetBucketLocation"
+    if method == "POST" and "delete" in query:
+        body = _read_body(environ).decode()
+        params["Keys"] = [urllib.parse.unquote(k) for k in re.findall(r"<Key>(.*?)</Key>", body)]
+        return "DeleteObjects"
+    listings = {"versions": "ListObjectVersions", "uploads": "ListMultipartUploads"}
+    for name, operation in listings.items():
+        if method == "GET" and name in query:
+            return operation
+    simple = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
+    if method in simple and not query.keys() - _S3_LISTING_QUERY:
+        if simple[method] == "ListObjects" and query.get("list-type") == ["2"]:
+            return "ListObjectsV2"
+        return simple[method]
+    raise Underivable(f"S3 {method} on bucket {params['Bucket']} with {sorted(query)}")
+
+
+def _s3_object_operation(method: str, query: dict[str, list[str]], headers: dict[str, str]) -> str | None:
+    if "tagging" in query and method in _S3_VERB:
+        return f"{_S3_VERB[method]}ObjectTagging"
+    if method == "POST" and "uploads" in query:
+        return "CreateMultipartUpload"
+    if "uploadId" in query:
+        return {"PUT": "UploadPart", "POST": "CompleteMultipartUpload", "DELETE": "AbortMultipartUpload"}.get(
+            method
+        )
+    if not query.keys() - {"versionId", "x-id", "partNumber"} or method == "GET":
+        if method == "PUT":
+            return "CopyObject" if "x-amz-copy-source" in headers else "PutObject"
+        return {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}.get(method)
+    return None
+
+
 def _s3_operation(
     method: str, path: str, query: dict[str, list[str]], headers: dict[str, str], environ: dict[str, Any]
 ) -> tuple[str, dict[str, Any]]:
@@ -295,57 +344,11 @@ def _s3_operation(
             return "ListBuckets", params
         raise Underivable(f"S3 {method} / is no operation")
     if not key:
-        for name, (operation, action) in _S3_BUCKET_SUBRESOURCES.items():
-            if name in query and method in _S3_VERB:
-                params["action"] = f"s3:{_S3_VERB[method]}{action}"
-                return f"{_S3_VERB[method]}{operation}", params
-        if "location" in query and method == "GET":
-            params["action"] = "s3:GetBucketLocation"
-            return "GetBucketLocation", params
-        if method == "POST" and "delete" in query:
-            body = _read_body(environ).decode()
-            params["Keys"] = [urllib.parse.unquote(k) for k in re.findall(r"<Key>(.*?)</Key>", body)]
-            return "DeleteObjects", params
-        if method == "GET" and "versions" in query:
-            return "ListObjectVersions", params
-        if method == "GET" and "uploads" in query:
-            return "ListMultipartUploads", params
-        simple = {"GET": "ListObjects", "HEAD": "HeadBucket", "PUT": "CreateBucket", "DELETE": "DeleteBucket"}
-        if method in simple and not query.keys() - {
-            "list-type",
-            "prefix",
-            "delimiter",
-            "max-keys",
-            "encoding-type",
-            "continuation-token",
-            "start-after",
-            "marker",
-            "fetch-owner",
-        }:
-            operation = simple[method]
-            if operation == "ListObjects" and query.get("list-type") == ["2"]:
-                operation = "ListObjectsV2"
-            return operation, params
-        raise Underivable(f"S3 {method} on bucket {bucket} with {sorted(query)}")
-    if "tagging" in query and method in _S3_VERB:
-        return f"{_S3_VERB[method]}ObjectTagging", params
-    if method == "POST" and "uploads" in query:
-        return "CreateMultipartUpload", params
-    if "uploadId" in query:
-        operations = {
-            "PUT": "UploadPart",
-            "POST": "CompleteMultipartUpload",
-            "DELETE": "AbortMultipartUpload",
-        }
-        if method in operations:
-            return operations[method], params
-    if not query.keys() - {"versionId", "x-id", "partNumber"} or method == "GET":
-        if method == "PUT":
-            return ("CopyObject" if "x-amz-copy-source" in headers else "PutObject"), params
-        operations = {"GET": "GetObject", "HEAD": "HeadObject", "DELETE": "DeleteObject"}
-        if method in operations:
-            return operations[method], params
-    raise Underivable(f"S3 {method} on object {bucket}/{key} with {sorted(query)}")
+        return _s3_bucket_operation(method, query, params, environ), params
+    operation = _s3_object_operation(method, query, headers)
+    if operation is None:
+        raise Underivable(f"S3 {method} on object {bucket}/{key} with {sorted(query)}")
+    return operation, params
 
 
 # --------------------------------------------------------------------------------------------- checks
