@@ -40,6 +40,8 @@ ENVS = ("shared", "training", "production")
 S3_KMS_ACTIONS = {
     "s3:putobject": "kms:GenerateDataKey",
     "s3:getobject": "kms:Decrypt",
+    # reading a given version (CopyObject of a pinned version) decrypts too
+    "s3:getobjectversion": "kms:Decrypt",
 }
 
 
@@ -184,8 +186,12 @@ class Matrix:
     ) -> Decision:
         """S3 allowed the object request; on an SSE-KMS object S3 then calls KMS as the caller, with
         kms:ViaService s3.<region>.amazonaws.com and kms:CallerAccount the caller's account (the request's S3
-        condition keys do not reach KMS). An object read is taken to be encrypted with the bucket's default
-        key (the artifact bucket's policy refuses writes that name another key)."""
+        condition keys do not reach KMS), and the encryption context kms:EncryptionContext:aws:s3:arn: the
+        bucket ARN, since every bucket here has an S3 Bucket Key (modules/kms-bucket; without one S3 sends
+        the object ARN: "Encryption context",
+        https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context),
+        as the emulator's authorization does (rehearsal.authz._kms_via_s3). An object read is taken to be
+        encrypted with the bucket's default key (the buckets' policies refuse writes naming another key)."""
         bucket = object_arn.split(":::", 1)[1].split("/", 1)[0]
         key = self.inventory.bucket_default_keys.get(bucket)
         if action.lower() == "s3:putobject" and ctx.get("s3:x-amz-server-side-encryption"):
@@ -199,7 +205,11 @@ class Matrix:
             raise MatrixError(f"{object_arn}: SSE-KMS key {key} is not in the plans")
         arn, policies, boundary = caller
         kms_action = S3_KMS_ACTIONS[action.lower()]
-        kms_ctx = {**caller_ctx, "kms:ViaService": f"s3.{self.vars['region']}.amazonaws.com"}
+        kms_ctx = {
+            **caller_ctx,
+            "kms:ViaService": f"s3.{self.vars['region']}.amazonaws.com",
+            "kms:EncryptionContext:aws:s3:arn": f"arn:{self.vars['partition']}:s3:::{bucket}",
+        }
         if arn.startswith("arn:"):
             kms_ctx["kms:CallerAccount"] = arn.split(":")[4]
         kms = explain(arn, kms_action, key, kms_ctx, policies, self.inventory.keys[key], None, boundary)

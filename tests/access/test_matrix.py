@@ -2,6 +2,7 @@
 behaviour on plan JSON (unknown values, name drift, regressions it must catch)."""
 
 import copy
+import functools
 import json
 
 import pytest
@@ -15,6 +16,8 @@ from .report import main as report_main
 SPEC = yaml.safe_load(DEFAULT_MATRIX.read_text())
 KEY = "module.artifacts.module.key.aws_kms_key.this"
 BUCKET_POLICY = "module.artifacts.aws_s3_bucket_policy.this"
+DEPLOYER_POLICY = "module.deployer.aws_iam_role_policy.deployer"
+SFN_POLICY = "module.training.aws_iam_role_policy.sfn"
 
 
 @pytest.fixture(scope="module")
@@ -75,10 +78,16 @@ def _mismatches(matrix):
 
 
 def _mismatches_after(tmp_path, env, address, attribute, edit):
-    """The cells that no longer match once `edit` has changed one policy of the recorded states."""
+    """The cells that no longer match once `edit` has changed one policy of the recorded states (those that
+    already mismatch without the edit are test_every_cell_matches' to report, not the edit's doing)."""
     plans = copy.deepcopy(_plans())
     _edit_policy(plans, env, address, attribute, edit)
-    return _mismatches(_matrix_with(plans, tmp_path))
+    return _mismatches(_matrix_with(plans, tmp_path)) - _unedited_mismatches()
+
+
+@functools.cache
+def _unedited_mismatches() -> frozenset:
+    return frozenset(_mismatches(load()))
 
 
 def test_catches_ifexists_deny_that_blocks_plain_uploads(tmp_path):
@@ -251,6 +260,9 @@ def test_s3_object_cells_need_the_identity_grant_across_accounts(tmp_path):
     assert bad == {
         ("data_object s3:GetObject", "b_sagemaker"),
         ("model_object s3:PutObject", "b_sagemaker"),
+        ("model_object s3:PutObject [copy_in_place]", "b_sagemaker"),
+        ("model_object s3:PutObject [copy_from_data]", "b_sagemaker"),
+        ("model_other_object s3:PutObject [copy_in_place]", "b_sagemaker"),
         ("cmk kms:Decrypt", "b_sagemaker"),
         ("cmk kms:Decrypt [via_s3]", "b_sagemaker"),
         ("cmk kms:GenerateDataKey", "b_sagemaker"),
@@ -281,6 +293,50 @@ def test_s3_calls_kms_through_s3_as_the_callers_account(tmp_path):
         ("pipeline_artifact s3:PutObject", "b_action"),
         ("pipeline_artifact s3:PutObject [sse_kms_right_key]", "b_action"),
         ("model_object s3:PutObject", "b_sagemaker"),
+        ("model_object s3:PutObject [copy_in_place]", "b_sagemaker"),
+        ("model_object s3:PutObject [copy_from_data]", "b_sagemaker"),
+        ("model_other_object s3:PutObject [copy_in_place]", "b_sagemaker"),
+        ("model_object s3:PutObject [copy_in_place]", "b_sfn"),
+    }
+
+
+def _statement(doc, sid):
+    return next(st for st in doc["Statement"] if st.get("Sid") == sid)
+
+
+def test_s3_sends_kms_the_bucket_arn_as_encryption_context(tmp_path):
+    def object_arns_only(doc):
+        like = _statement(doc, "ModelStoreKey")["Condition"]["StringLike"]
+        context = "kms:EncryptionContext:aws:s3:arn"
+        like[context] = [arn for arn in like[context] if arn.endswith("/*")]
+
+    bad = _mismatches_after(tmp_path, "production", DEPLOYER_POLICY, "policy", object_arns_only)
+    # With an S3 Bucket Key S3 names the bucket, not the object: a key grant bound to object ARNs no longer
+    # lets the deployer read or write any object of its store (the via_s3_store rows say the same on the key)
+    assert bad == {
+        (row, "c_deployer")
+        for row in (
+            "stored_model s3:GetObject",
+            "stored_model s3:PutObject",
+            "incoming_object s3:GetObject",
+            "incoming_object s3:PutObject",
+            "release_record s3:GetObject",
+            "release_record s3:PutObject",
+            "store_key kms:Decrypt [via_s3_store]",
+            "store_key kms:GenerateDataKey [via_s3_store]",
+        )
+    }
+
+
+def test_catches_a_pinning_write_that_is_not_a_copy(tmp_path):
+    def drop_copy_source(doc):
+        _statement(doc, "PinModelArchivesByCopyOnly").pop("Condition")
+
+    bad = _mismatches_after(tmp_path, "training", SFN_POLICY, "policy", drop_copy_source)
+    # B's Step Functions role could then upload new model bytes, or copy anything onto a model archive
+    assert bad == {
+        ("model_object s3:PutObject", "b_sfn"),
+        ("model_object s3:PutObject [copy_from_data]", "b_sfn"),
     }
 
 
