@@ -69,8 +69,12 @@ class TaskError(Exception):
         self.error, self.cause = error, cause
 
 
-_FILTER = re.compile(r"^(?P<base>[^\[]+)\[\?\(@\.(?P<key>\w+) == '(?P<value>[^']*)'\)\]\.(?P<field>\w+)$")
+_FILTER = re.compile(
+    r"^(?P<base>[^\[]+)\[\?\(@\.(?P<key>\w+) == (?:'(?P<value>[^']*)'|(?P<literal>true|false))\)\]"
+    r"(?:\.(?P<field>\w+))?$"
+)
 _WILDCARD = re.compile(r"^(?P<base>[^\[]+)\[\*\]\.(?P<field>\w+)$")
+_INDEX = re.compile(r"^\$\[(?P<index>[0-9]+)\]$")
 
 
 def path_get(data: Any, path: str, context: dict) -> Any:
@@ -78,10 +82,18 @@ def path_get(data: Any, path: str, context: dict) -> Any:
     match = _FILTER.match("$" + path)
     if match:
         items = path_get(root, match["base"], {})
-        found = [i[match["field"]] for i in items if i.get(match["key"]) == match["value"]]
+        value = match["value"] if match["literal"] is None else json.loads(match["literal"])
+        found = [i for i in items if match["key"] in i and i[match["key"]] == value]
+        if match["field"]:
+            found = [i[match["field"]] for i in found]
         if not found:
             raise Missing(path)
         return found
+    match = _INDEX.match("$" + path)
+    if match:  # an element of a list (the Parallel's result)
+        if not isinstance(root, list) or int(match["index"]) >= len(root):
+            raise Missing(path)
+        return root[int(match["index"])]
     match = _WILDCARD.match("$" + path)
     if match:  # a wildcard over a list: a list, empty for an empty list
         return [i[match["field"]] for i in path_get(root, match["base"], {})]
@@ -269,15 +281,27 @@ class Run:
 
 def run(definition: dict, execution_input: dict, tasks: Any = None) -> Run:
     """Run to the end. `tasks(state_name, request)` answers each Task attempt: a result, or raises TaskError.
-    A path that selects nothing ends the execution with States.Runtime, as in Step Functions."""
+    A path that selects nothing ends the execution with States.Runtime, as in Step Functions. The states of
+    Parallel branches and Map iterations are entered in `visited` too (the execution history lists them)."""
     context = {
         "Execution": {
             "Name": EXECUTION_NAME,
             "Id": f"arn:aws:states:eu-west-1:222222222222:execution:mlops-training:{EXECUTION_NAME}",
         }
     }
-    data, name = json.loads(json.dumps(execution_input)), definition["StartAt"]
-    visited, calls, waits = [], [], []
+    visited: list[str] = []
+    calls: list = []
+    waits: list = []
+    return run_states(
+        definition, json.loads(json.dumps(execution_input)), context, tasks, visited, calls, waits
+    )
+
+
+def run_states(
+    definition: dict, data: Any, context: dict, tasks: Any, visited: list, calls: list, waits: list
+) -> Run:
+    """The states of `definition` (a state machine, a Parallel branch or a Map's ItemProcessor) on `data`."""
+    name = definition["StartAt"]
     try:
         while True:
             assert len(visited) < 500, f"the execution does not end: {visited[-20:]}"
@@ -305,6 +329,31 @@ def run(definition: dict, execution_input: dict, tasks: Any = None) -> Run:
             elif kind == "Pass":
                 effective = render(state["Parameters"], data, context) if "Parameters" in state else data
                 data = path_set(data, state.get("ResultPath", "$"), effective)
+            elif kind in ("Parallel", "Map"):
+                # A branch's or an iteration's failure fails the state; no Parallel or Map here has a Catch.
+                assert "Catch" not in state and "Retry" not in state, name
+                if kind == "Parallel":
+                    runs = [
+                        run_states(b, json.loads(json.dumps(data)), context, tasks, visited, calls, waits)
+                        for b in state["Branches"]
+                    ]
+                else:
+                    runs = []
+                    for index, item in enumerate(path_get(data, state["ItemsPath"], context)):
+                        item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
+                        item_input = render(state["ItemSelector"], data, item_context)
+                        runs.append(
+                            run_states(
+                                state["ItemProcessor"], item_input, context, tasks, visited, calls, waits
+                            )
+                        )
+                failed = next((r for r in runs if r.status == "FAILED"), None)
+                if failed is not None:
+                    return Run("FAILED", failed.output, visited, calls, waits)
+                result = [r.output for r in runs]
+                if "ResultSelector" in state:
+                    result = render(state["ResultSelector"], result, context)
+                data = path_set(data, state.get("ResultPath", "$"), result)
             elif kind == "Task":
                 assert tasks is not None, f"the run reached the Task {name} without a stub"
                 request = render(state["Parameters"], data, context)
@@ -370,12 +419,81 @@ def copy_object(request: dict) -> dict:
     }
 
 
-def trains(metrics: list[dict] | None):
-    """A Train task whose job completes with these metrics (and S3 answering the model's pinning copy)."""
+# The training data in the bucket, as ListObjectVersions of each channel's prefix answers (S3 API Reference,
+# "ListObjectVersions": every version under the prefix, IsLatest on the current one; a deleted object's
+# current version is a delete marker, listed under DeleteMarkers, not Versions), as the AWS SDK integration
+# returns it.
+def object_version(key: str, version_id: str, latest: bool) -> dict:
+    return {
+        "ETag": '"9b2cf535f27731c974343645a3985328"',
+        "Size": 1024,
+        "StorageClass": "STANDARD",
+        "Key": key,
+        "VersionId": version_id,
+        "IsLatest": latest,
+        "LastModified": "2026-01-01T00:00:00Z",
+        "Owner": {"ID": "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"},
+    }
+
+
+def listing(
+    prefix: str, versions: list[dict], delete_markers: list[dict] = (), truncated: bool = False
+) -> dict:
+    answer = {
+        "IsTruncated": truncated,
+        "KeyMarker": "",
+        "VersionIdMarker": "",
+        "Name": BUCKET,
+        "Prefix": prefix,
+        "MaxKeys": 500,
+    }
+    if versions:  # S3 leaves the element out when it lists none
+        answer["Versions"] = versions
+    if delete_markers:
+        answer["DeleteMarkers"] = list(delete_markers)
+    return answer
+
+
+DATA_LISTINGS = {
+    "data/train/": listing(
+        "data/train/",
+        [
+            object_version("data/train/part-1.csv", "t1-current", True),
+            object_version("data/train/part-1.csv", "t1-older", False),
+            object_version("data/train/part-2.csv", "t2-current", True),
+            object_version("data/train/removed.csv", "r-older", False),
+        ],
+        [{"Key": "data/train/removed.csv", "VersionId": "r-marker", "IsLatest": True}],
+    ),
+    "data/validation/": listing(
+        "data/validation/", [object_version("data/validation/validation.csv", "v-current", True)]
+    ),
+}
+# What the training output records of DATA_LISTINGS: the current versions only.
+RECORDED_DATA = {
+    "train": [
+        {"key": "data/train/part-1.csv", "version_id": "t1-current"},
+        {"key": "data/train/part-2.csv", "version_id": "t2-current"},
+    ],
+    "validation": [{"key": "data/validation/validation.csv", "version_id": "v-current"}],
+}
+LISTED = ["List_train", "List_validation"]
+
+
+def list_object_versions(request: dict, listings: dict | None = None) -> dict:
+    assert set(request) == {"Bucket", "Prefix", "MaxKeys"} and request["Bucket"] == BUCKET, request
+    return (DATA_LISTINGS if listings is None else listings)[request["Prefix"]]
+
+
+def trains(metrics: list[dict] | None, listings: dict | None = None):
+    """A Train task whose job completes with these metrics (and S3 answering the model's pinning copy and the
+    data listings, DATA_LISTINGS unless given)."""
 
     def answer(state: str, request: dict) -> dict:
         if state == "PinModel":
             return copy_object(request)
+        if state.startswith("List_"):
+            return list_object_versions(request, listings)
         assert state == "Train", state
         return describe_training_job(metrics, request["TrainingJobName"])
 
@@ -413,6 +531,8 @@ def scripted(*answers: Any):
     def answer(state: str, request: dict) -> dict:
         if state == "PinModel" and not (queue and queue[0][0] == "PinModel"):
             return copy_object(request)
+        if state.startswith("List_") and not (queue and queue[0][0] == state):
+            return list_object_versions(request)
         assert queue, f"unexpected call of {state}"
         state_expected, reply = queue.pop(0)
         assert state == state_expected, (state, state_expected)
@@ -556,6 +676,74 @@ def test_example_config_passes_with_the_training_output_shape(spot_off):
     assert output["training_execution_arn"] == EXECUTION_ARN
     assert output["image_uri"].endswith("/sagemaker-xgboost:1.7-1")
     assert result.visited[-2:] == ["PinModel", "TrainingOutput"]
+
+
+# ------------------------------------------------------------------------------------ the data versions
+def test_the_output_records_the_current_version_of_every_data_object(spot_off):
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS))
+    assert result.status == "SUCCEEDED", result.output
+    # Current versions only: not the older version of part-1.csv, not removed.csv (deleted: its current
+    # version is a delete marker), and only the key and version id of each.
+    assert result.output["data"] == RECORDED_DATA
+    # Listed before the job starts, one request per channel prefix, one page of at most 500.
+    assert [c[0] for c in result.calls][:3] == [*LISTED, "Train"]
+    assert [request for _, request in result.calls[:2]] == [
+        {"Bucket": BUCKET, "Prefix": f"data/{channel}/", "MaxKeys": 500}
+        for channel in ("train", "validation")
+    ]
+    assert {
+        spot_off["States"]["RecordData"]["Branches"][i]["States"][f"List_{c}"]["Resource"]
+        for i, c in enumerate(("train", "validation"))
+    } == {"arn:aws:states:::aws-sdk:s3:listObjectVersions"}
+
+
+@pytest.mark.parametrize(
+    "validation",
+    [
+        listing("data/validation/", []),
+        # Every object deleted: only noncurrent versions and current delete markers.
+        listing(
+            "data/validation/",
+            [object_version("data/validation/validation.csv", "v-older", False)],
+            [{"Key": "data/validation/validation.csv", "VersionId": "v-marker", "IsLatest": True}],
+        ),
+    ],
+    ids=["nothing under the prefix", "only deleted objects"],
+)
+def test_an_empty_channel_fails_before_training_naming_its_prefix(spot_off, validation):
+    listings = {**DATA_LISTINGS, "data/validation/": validation}
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS, listings))
+    assert result.status == "FAILED"
+    assert result.output == {
+        "Error": "InvalidTrainingData",
+        "Cause": f"invalid training data: s3://{BUCKET}/data/validation/ holds no object (no current object "
+        "version under that prefix): upload the validation channel's CSV files there before training",
+    }
+    assert "Train" not in result.visited
+
+
+def test_more_versions_than_one_page_fail_saying_the_limit(spot_off):
+    page = listing(
+        "data/train/", [object_version("data/train/part-1.csv", "t1-current", True)], truncated=True
+    )
+    result = run(spot_off, EXAMPLE_CONFIG, trains(AUC_METRICS, {**DATA_LISTINGS, "data/train/": page}))
+    assert result.output["Error"] == "InvalidTrainingData"
+    assert result.output["Cause"].startswith(
+        f"invalid training data: s3://{BUCKET}/data/train/ holds more than 500 object versions"
+    )
+    assert "Train" not in result.visited
+
+
+def test_a_listing_the_bucket_refuses_fails_with_s3s_answer(spot_off):
+    denied = TaskError("S3.S3Exception", "Access Denied (Service: S3, Status Code: 403)")
+    result = run(spot_off, EXAMPLE_CONFIG, scripted(("List_train", denied)))
+    assert result.output == {
+        "Error": "TrainingDataListingFailed",
+        "Cause": f"could not list the object versions under s3://{BUCKET}/data/train/ (S3 "
+        "ListObjectVersions, needed to record the data versions of the training job): "
+        "Access Denied (Service: S3, Status Code: 403)",
+    }
+    assert "Train" not in result.visited
 
 
 def test_the_model_is_pinned_by_an_in_place_copy_with_a_sha256_checksum(spot_off):
@@ -824,7 +1012,7 @@ def test_a_failed_job_is_not_retried(spot_off):
         "Error": "TrainingFailed",
         "Cause": 'training failed: {"FailureReason": "AlgorithmError: bad data"}',
     }
-    assert [c[0] for c in result.calls] == ["Train"]
+    assert [c[0] for c in result.calls] == [*LISTED, "Train"]
 
 
 # ---------------------------------------------------------------------------- retries: transient errors only
@@ -851,7 +1039,7 @@ def test_a_permanent_sagemaker_error_fails_at_once(spot_off, failure):
     # SageMaker.AmazonSageMakerException also carries ValidationException: the name alone cannot be retried.
     result = run(spot_off, EXAMPLE_CONFIG, scripted(("Train", failure)))
     assert result.output == {"Error": "TrainingFailed", "Cause": f"training failed: {failure.cause}"}
-    assert [c[0] for c in result.calls] == ["Train"]
+    assert [c[0] for c in result.calls] == [*LISTED, "Train"]
     assert result.waits == []
 
 
@@ -863,8 +1051,8 @@ def test_a_transient_sagemaker_error_is_retried_after_a_wait(spot_off, code):
     )
     result = run(spot_off, EXAMPLE_CONFIG, tasks)
     assert result.status == "SUCCEEDED", result.output
-    assert [c[0] for c in result.calls] == ["Train", "Train", "PinModel"]
-    assert result.calls[0][1] == result.calls[1][1]  # the same request, hence the same job name
+    assert [c[0] for c in result.calls] == [*LISTED, "Train", "Train", "PinModel"]
+    assert result.calls[2][1] == result.calls[3][1]  # the same request, hence the same job name
     assert result.waits == [15]
 
 
@@ -872,7 +1060,7 @@ def test_transient_retries_are_bounded(spot_off):
     throttled = sagemaker_error("ThrottlingException", "Rate exceeded")
     result = run(spot_off, EXAMPLE_CONFIG, scripted(*[("Train", throttled)] * 4))
     assert result.output == {"Error": "TrainingFailed", "Cause": f"training failed: {throttled.cause}"}
-    assert [c[0] for c in result.calls] == ["Train"] * 4
+    assert [c[0] for c in result.calls] == [*LISTED, *["Train"] * 4]
     assert result.waits == [15, 60, 240]
 
 
@@ -889,7 +1077,7 @@ def test_a_retry_after_the_job_was_created_resumes_it(spot_off):
     result = run(spot_off, EXAMPLE_CONFIG, tasks)
     assert result.status == "SUCCEEDED", result.output
     assert tasks.left == []
-    assert result.calls[2][1] == {"TrainingJobName": JOB_NAME}
+    assert result.calls[4][1] == {"TrainingJobName": JOB_NAME}
     Draft202012Validator(OUTPUT_SCHEMA).validate(result.output)
     assert result.output["training_job_name"] == JOB_NAME
     assert result.output["quality_gate"]["value"] == 0.8338
@@ -979,7 +1167,8 @@ def test_sfn_role_policy_is_awss_sync_policy_plus_what_the_definition_needs():
     # developer guide): Create/Describe/StopTrainingJob on the jobs, sagemaker:ListTags on "*", iam:PassRole
     # with iam:PassedToService, events:PutTargets/PutRule/DescribeRule on the managed rule. Added by this
     # definition: AddTags (tags on create), kms:CreateGrant (VolumeKmsKeyId), log delivery, X-Ray. The
-    # DescribeExistingJob state (aws-sdk describeTrainingJob) needs sagemaker:DescribeTrainingJob: no more.
+    # DescribeExistingJob state (aws-sdk describeTrainingJob) needs sagemaker:DescribeTrainingJob, RecordData
+    # (aws-sdk listObjectVersions) s3:ListBucketVersions: no more.
     assert statements_by_sid(sfn_policy("spot-off")) == {
         "TrainingJobs": {
             "Effect": "Allow",
@@ -1011,6 +1200,13 @@ def test_sfn_role_policy_is_awss_sync_policy_plus_what_the_definition_needs():
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:GetObjectVersion"],
             "Resource": [f"arn:aws:s3:::{BUCKET}/models/mlops-train-*/output/model.tar.gz"],
+        },
+        # RecordData: ListObjectVersions of exactly the two channel prefixes, nothing else of the bucket.
+        "ListTrainingDataVersions": {
+            "Effect": "Allow",
+            "Action": ["s3:ListBucketVersions"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}"],
+            "Condition": {"StringEquals": {"s3:prefix": ["data/train/", "data/validation/"]}},
         },
         "PinModelArchivesByCopyOnly": {
             "Effect": "Allow",

@@ -108,6 +108,27 @@ data "aws_iam_policy_document" "sfn" {
     resources = ["arn:${local.partition}:s3:::${local.model_object_pattern}"]
   }
 
+  # RecordData (aws-sdk:s3:listObjectVersions of each channel's prefix): ListObjectVersions is authorized as
+  # s3:ListBucketVersions on the bucket ("ListObjectVersions", S3 API Reference,
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html: "you must have permission to
+  # perform the s3:ListBucketVersions action"), whose condition keys include s3:prefix, the request's Prefix
+  # (Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). StringEquals on
+  # exactly the channel prefixes the definition asks for: a request without a Prefix (the whole bucket: models,
+  # pipeline artifacts) has no s3:prefix and is refused, as is any other prefix. A's bucket policy grants the same
+  # (modules/kms-bucket access list_versions_prefixes, envs/shared).
+  statement {
+    sid       = "ListTrainingDataVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [local.bucket_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:prefix"
+      values   = local.data_channel_prefixes
+    }
+  }
+
   # PutObject only as a copy of an existing model archive: s3:x-amz-copy-source is the copy's source
   # ("Actions, resources, and condition keys for Amazon S3": s3:x-amz-copy-source on s3:PutObject; its value is
   # <bucket>/<key>, "Example bucket policies: restrict copy source"). A plain upload carries no copy source, so

@@ -62,9 +62,26 @@ locals {
   # The platform's gate: the configuration must gate on this metric, at the floor or stricter.
   gate_higher_is_better = local.gate_metrics[var.quality_gate.metric]
 
+  # The training channels, each read from <data_prefix><channel>/ (Train's InputDataConfig); RecordData lists
+  # the current object versions under each before Train, for the training output's data (the release record).
+  data_channels         = ["train", "validation"]
+  data_channel_prefixes = [for c in local.data_channels : "${var.data_prefix}${c}/"]
+  # Object versions RecordData reads per channel: one ListObjectVersions page (MaxKeys; S3 returns at most
+  # 1,000: "ListObjectVersions", S3 API Reference,
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html). A page counts every version,
+  # current or not, and every delete marker. 500, not 1,000: the page is a task result, and a task result or state
+  # over 256 KiB fails the execution (States.DataLimitExceeded, "Step Functions service quotas",
+  # https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html); an entry of the page is about
+  # 350 bytes (key, version id, ETag, size, owner, storage class, date, checksum algorithm) with short keys, so 500
+  # entries are about 175 KB. A channel with more fails with InvalidTrainingData, saying so: JSONPath states cannot
+  # concatenate pages, and a release record must name every object the job read, not the first page of them.
+  data_versions_limit = 500
+
   template_vars = {
     allowed_hyperparameters = sort(distinct(var.allowed_hyperparameters))
     bucket                  = var.artifact_bucket_name
+    data_channels           = local.data_channels
+    data_versions_limit     = local.data_versions_limit
     gate_floor              = var.quality_gate.floor
     gate_higher_is_better   = local.gate_higher_is_better
     gate_metric             = var.quality_gate.metric

@@ -37,3 +37,8 @@ output "quality_gate_metrics" {
   description = "The metrics the state machine can gate on (validation:<metric> as SageMaker reports it), each with its direction: true when higher is better."
   value       = local.gate_metrics
 }
+
+output "data_channel_prefixes" {
+  description = "Key prefixes of the training channels (<data_prefix>train/, <data_prefix>validation/): what the jobs read and the state machine lists the object versions of (s3:ListBucketVersions with s3:prefix exactly these: account A's bucket policy must grant the same)."
+  value       = local.data_channel_prefixes
+}

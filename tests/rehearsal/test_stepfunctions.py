@@ -213,6 +213,25 @@ def training_machine(aws, artifacts, state_machine):
         "Arn"
     ]
     iam.put_role_policy(RoleName=MODULE_SFN_ROLE, PolicyName="training-state-machine", PolicyDocument=policy)
+    # A's side of RecordData's listing, as envs/shared grants it to the SFN role (modules/kms-bucket access
+    # list_versions_prefixes): cross account, the bucket policy must allow s3:ListBucketVersions too, and
+    # the session's bucket policy allows B's roles s3:ListBucket only.
+    s3 = aws.client("s3", "shared")
+    bucket_policy = json.loads(s3.get_bucket_policy(Bucket=artifacts["bucket"])["Policy"])
+    bucket_policy["Statement"].append(
+        {
+            "Sid": "ListDataVersionsModuleSfn",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{aws.accounts['training']}:root"},
+            "Action": "s3:ListBucketVersions",
+            "Resource": f"arn:aws:s3:::{artifacts['bucket']}",
+            "Condition": {
+                "ArnEquals": {"aws:PrincipalArn": role_arn},
+                "StringEquals": {"s3:prefix": ["data/train/", "data/validation/"]},
+            },
+        }
+    )
+    s3.put_bucket_policy(Bucket=artifacts["bucket"], Policy=json.dumps(bucket_policy))
     sfn, _ = state_machine
     arn = sfn.create_state_machine(name="p-training-module", definition=definition, roleArn=role_arn)[
         "stateMachineArn"
@@ -353,3 +372,67 @@ def test_a_loosened_threshold_is_gated_at_the_floor(training_machine):
     gate = json.loads(result["output"])["quality_gate"]
     assert gate["configured_threshold"] == 0.0
     assert gate["threshold"] == gate["floor"] == 0.7 <= gate["value"]
+
+
+# ------------------------------------------------------------------ the data versions in the training output
+def current_versions(s3, bucket: str, prefix: str) -> list[dict]:
+    """What S3 says is current under the prefix, read independently of the state machine."""
+    listed = s3.list_object_versions(Bucket=bucket, Prefix=prefix).get("Versions", [])
+    return [{"key": v["Key"], "version_id": v["VersionId"]} for v in listed if v["IsLatest"]]
+
+
+def test_the_output_records_exactly_the_data_objects_and_their_versions(aws, artifacts, training_machine):
+    sfn, arn = training_machine
+    s3 = aws.client("s3", "shared")
+    bucket = artifacts["bucket"]
+    # A second train object, replaced once (its older version must not be recorded), and one deleted. The
+    # session's own data was put before the bucket was versioned: its version id is "null", as S3 names it.
+    rows = s3.get_object(Bucket=bucket, Key="data/train/train.csv")["Body"].read().splitlines(keepends=True)
+    older = s3.put_object(Bucket=bucket, Key="data/train/extra.csv", Body=b"".join(rows[:5]))["VersionId"]
+    current = s3.put_object(Bucket=bucket, Key="data/train/extra.csv", Body=b"".join(rows[5:10]))["VersionId"]
+    s3.put_object(Bucket=bucket, Key="data/train/gone.csv", Body=rows[0])
+    s3.delete_object(Bucket=bucket, Key="data/train/gone.csv")
+    try:
+        expected = {c: current_versions(s3, bucket, f"data/{c}/") for c in ("train", "validation")}
+        assert expected["train"] == [
+            {"key": "data/train/extra.csv", "version_id": current},
+            {"key": "data/train/train.csv", "version_id": "null"},
+        ]
+        assert older != current
+
+        result = run(sfn, arn, "data-versions", CONFIG)
+
+        assert result["status"] == "SUCCEEDED", result
+        data = json.loads(result["output"])["data"]
+        assert {c: sorted(o, key=lambda x: x["key"]) for c, o in data.items()} == expected
+        # Listed before the job started.
+        history = events(sfn, result["executionArn"])
+        entered = [
+            e["stateEnteredEventDetails"]["name"] for e in history if e["type"].endswith("StateEntered")
+        ]
+        assert entered.index("RecordData") < entered.index("Train")
+    finally:
+        s3.delete_object(Bucket=bucket, Key="data/train/extra.csv")
+
+
+def test_an_empty_validation_prefix_fails_with_invalid_training_data(aws, artifacts, training_machine):
+    sfn, arn = training_machine
+    s3 = aws.client("s3", "shared")
+    bucket = artifacts["bucket"]
+    key = "data/validation/validation.csv"
+    body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    s3.delete_object(Bucket=bucket, Key=key)  # a delete marker: nothing current under the prefix
+    try:
+        execution = "empty-validation"
+        result = run(sfn, arn, execution, CONFIG)
+
+        assert result["status"] == "FAILED", result
+        assert result["error"] == "InvalidTrainingData"
+        assert result["cause"] == (
+            f"invalid training data: s3://{bucket}/data/validation/ holds no object (no current object "
+            "version under that prefix): upload the validation channel's CSV files there before training"
+        )
+        jobs = aws.client("sagemaker", "training").list_training_jobs(NameContains=job_name(execution))
+        assert jobs["TrainingJobSummaries"] == []
+    finally:
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
