@@ -106,6 +106,108 @@ def _role_arn(account: str, partition: str, values: dict) -> str:
     )
 
 
+class _Builder:
+    """Collects one inventory from plan resources, one method per resource type (named after it)."""
+
+    def __init__(self, region: str, partition: str, subs: dict[str, str]) -> None:
+        self.region, self.partition, self.subs = region, partition, subs
+        self.inv = Inventory()
+        self.customer_policies: dict[str, dict] = {}  # policy ARN / name -> document
+        self.attachments: list[tuple[str, str, str, str]] = []  # (account, role, policy arn, address)
+        self.inline: list[tuple[str, str, dict, str]] = []
+        self.boundaries: list[tuple[str, str]] = []  # (role arn, policy arn)
+        self.lambda_statements: dict[str, list[dict]] = {}
+
+    def add(self, account: str, res: Resource) -> None:
+        handler = getattr(self, f"_{res.type}", None)
+        if handler is not None:
+            handler(account, res, res.values)
+
+    def _policy(self, res: Resource, attribute: str) -> dict | None:
+        return _policy(res, attribute, self.subs, self.inv)
+
+    def _aws_iam_role(self, account: str, res: Resource, v: dict) -> None:
+        arn = _role_arn(account, self.partition, v)
+        role = Role(arn, res.address, self._policy(res, "assume_role_policy"))
+        role.policies += [json.loads(i["policy"]) for i in v.get("inline_policy") or [] if i.get("policy")]
+        role.managed_arns = list(v.get("managed_policy_arns") or [])
+        if v.get("permissions_boundary"):
+            self.boundaries.append((arn, v["permissions_boundary"]))
+        self.inv.roles[arn] = role
+
+    def _aws_iam_role_policy(self, account: str, res: Resource, v: dict) -> None:
+        if (doc := self._policy(res, "policy")) is not None:
+            self.inline.append((account, v["role"], doc, res.address))
+
+    def _aws_iam_policy(self, account: str, res: Resource, v: dict) -> None:
+        if (doc := self._policy(res, "policy")) is not None:
+            name_arn = f"arn:{self.partition}:iam::{account}:policy{v.get('path') or '/'}{v['name']}"
+            self.customer_policies[v.get("arn") or name_arn] = doc
+            self.customer_policies[name_arn] = doc
+
+    def _aws_iam_role_policy_attachment(self, account: str, res: Resource, v: dict) -> None:
+        self.attachments.append((account, v["role"], v.get("policy_arn") or "", res.address))
+
+    def _aws_s3_bucket(self, account: str, res: Resource, v: dict) -> None:
+        self.inv.buckets[v["bucket"]] = account
+
+    def _aws_s3_bucket_server_side_encryption_configuration(
+        self, account: str, res: Resource, v: dict
+    ) -> None:
+        _default_key(res, self.inv)
+
+    def _aws_s3_bucket_policy(self, account: str, res: Resource, v: dict) -> None:
+        if (doc := self._policy(res, "policy")) is not None:
+            self.inv.bucket_policies[v["bucket"]] = (account, doc)
+
+    def _aws_kms_key(self, account: str, res: Resource, v: dict) -> None:
+        arn = v.get("arn") or f"arn:{self.partition}:kms:{self.region}:{account}:key/{res.address}"
+        doc = self._policy(res, "policy")
+        if doc is None and "policy" not in res.unknown:
+            doc = _default_key_policy(account, self.partition)
+        if doc is not None:
+            self.inv.keys[arn] = doc
+        self.inv.aliases[f"key-address:{res.address}"] = arn
+
+    def _aws_kms_alias(self, account: str, res: Resource, v: dict) -> None:
+        target = v.get("target_key_arn") or v.get("target_key_id")
+        if target:
+            self.inv.aliases[v["name"]] = target
+            self.inv.aliases[f"arn:{self.partition}:kms:{self.region}:{account}:{v['name']}"] = target
+
+    def _aws_lambda_permission(self, account: str, res: Resource, v: dict) -> None:
+        fn = v["function_name"]
+        if not fn.startswith("arn:"):
+            fn = f"arn:{self.partition}:lambda:{self.region}:{account}:function:{fn}"
+        self.lambda_statements.setdefault(fn, []).append(_lambda_statement(v, fn))
+
+    def _aws_sns_topic_policy(self, account: str, res: Resource, v: dict) -> None:
+        if (doc := self._policy(res, "policy")) is not None:
+            self.inv.topic_policies[v["arn"]] = doc
+
+    def finish(self) -> Inventory:
+        """Attach what names a role (inline policies, attachments, boundaries) once every role is known."""
+        inv = self.inv
+        for account, role_name, doc, address in self.inline:
+            _role_by_name(inv, account, role_name, address).policies.append(doc)
+        for account, role_name, policy_arn, address in self.attachments:
+            role = _role_by_name(inv, account, role_name, address)
+            if policy_arn in self.customer_policies:
+                role.policies.append(self.customer_policies[policy_arn])
+            else:
+                role.managed_arns.append(policy_arn)
+        for role_arn, policy_arn in self.boundaries:
+            inv.roles[role_arn].boundary = self.customer_policies.get(policy_arn)
+        inv.warnings += [
+            f"{role.address}: managed policy {arn} is not evaluated (document not in the plan)"
+            for role in inv.roles.values()
+            for arn in role.managed_arns
+        ]
+        for fn, statements in self.lambda_statements.items():
+            inv.lambda_policies[fn] = {"Version": "2012-10-17", "Statement": statements}
+        return inv
+
+
 def build_inventory(
     plans: list[tuple[str, dict]],
     region: str,
@@ -113,88 +215,11 @@ def build_inventory(
     substitutions: dict[str, str] | None = None,
 ) -> Inventory:
     """`plans`: (account ID, plan/state JSON) pairs."""
-    subs = substitutions or {}
-    inv = Inventory()
-    customer_policies: dict[str, dict] = {}  # policy ARN / name -> document
-    pending_attachments: list[tuple[str, str, str, str]] = []  # (account, role, policy arn, address)
-    pending_inline: list[tuple[str, str, dict, str]] = []
-    pending_boundaries: list[tuple[str, str]] = []  # (role arn, policy arn)
-    lambda_statements: dict[str, list[dict]] = {}
-
+    builder = _Builder(region, partition, substitutions or {})
     for account, doc in plans:
         for res in load_resources(doc):
-            v = res.values
-            if res.type == "aws_iam_role":
-                arn = _role_arn(account, partition, v)
-                role = Role(arn, res.address, _policy(res, "assume_role_policy", subs, inv))
-                for inline in v.get("inline_policy") or []:
-                    if inline.get("policy"):
-                        role.policies.append(json.loads(inline["policy"]))
-                role.managed_arns = list(v.get("managed_policy_arns") or [])
-                if v.get("permissions_boundary"):
-                    pending_boundaries.append((arn, v["permissions_boundary"]))
-                inv.roles[arn] = role
-            elif res.type == "aws_iam_role_policy":
-                doc_ = _policy(res, "policy", subs, inv)
-                if doc_ is not None:
-                    pending_inline.append((account, v["role"], doc_, res.address))
-            elif res.type == "aws_iam_policy":
-                doc_ = _policy(res, "policy", subs, inv)
-                if doc_ is not None:
-                    name_arn = f"arn:{partition}:iam::{account}:policy{v.get('path') or '/'}{v['name']}"
-                    customer_policies[v.get("arn") or name_arn] = doc_
-                    customer_policies[name_arn] = doc_
-            elif res.type in ("aws_iam_role_policy_attachment",):
-                pending_attachments.append((account, v["role"], v.get("policy_arn") or "", res.address))
-            elif res.type == "aws_s3_bucket":
-                inv.buckets[v["bucket"]] = account
-            elif res.type == "aws_s3_bucket_server_side_encryption_configuration":
-                _default_key(res, inv)
-            elif res.type == "aws_s3_bucket_policy":
-                doc_ = _policy(res, "policy", subs, inv)
-                if doc_ is not None:
-                    inv.bucket_policies[v["bucket"]] = (account, doc_)
-            elif res.type == "aws_kms_key":
-                arn = v.get("arn") or f"arn:{partition}:kms:{region}:{account}:key/{res.address}"
-                doc_ = _policy(res, "policy", subs, inv)
-                if doc_ is None and "policy" not in res.unknown:
-                    doc_ = _default_key_policy(account, partition)
-                if doc_ is not None:
-                    inv.keys[arn] = doc_
-                inv.aliases[f"key-address:{res.address}"] = arn
-            elif res.type == "aws_kms_alias":
-                target = v.get("target_key_arn") or v.get("target_key_id")
-                if target:
-                    inv.aliases[v["name"]] = target
-                    inv.aliases[f"arn:{partition}:kms:{region}:{account}:{v['name']}"] = target
-            elif res.type == "aws_lambda_permission":
-                fn = v["function_name"]
-                if not fn.startswith("arn:"):
-                    fn = f"arn:{partition}:lambda:{region}:{account}:function:{fn}"
-                lambda_statements.setdefault(fn, []).append(_lambda_statement(v, fn))
-            elif res.type in ("aws_sns_topic_policy",):
-                doc_ = _policy(res, "policy", subs, inv)
-                if doc_ is not None:
-                    inv.topic_policies[v["arn"]] = doc_
-
-    for account, role_name, doc_, address in pending_inline:
-        _role_by_name(inv, account, role_name, address).policies.append(doc_)
-    for account, role_name, policy_arn, address in pending_attachments:
-        role = _role_by_name(inv, account, role_name, address)
-        if policy_arn in customer_policies:
-            role.policies.append(customer_policies[policy_arn])
-        else:
-            role.managed_arns.append(policy_arn)
-    for role_arn, policy_arn in pending_boundaries:
-        inv.roles[role_arn].boundary = customer_policies.get(policy_arn)
-    for role in inv.roles.values():
-        for arn in role.managed_arns:
-            inv.warnings.append(
-                f"{role.address}: managed policy {arn} is not evaluated (document not in the plan)"
-            )
-    for fn, sts in lambda_statements.items():
-        inv.lambda_policies[fn] = {"Version": "2012-10-17", "Statement": sts}
-    return inv
+            builder.add(account, res)
+    return builder.finish()
 
 
 def _role_by_name(inv: Inventory, account: str, name: str, address: str) -> Role:
