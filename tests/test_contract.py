@@ -193,3 +193,76 @@ def test_provider_is_pinned_to_its_own_account(env):
     text = (tfplan.REPO / "envs" / env / "providers.tf").read_text()
     expected = "var.accounts.shared" if env == "shared" else f"local.shared.contract.accounts.{env}"
     assert re.search(rf"allowed_account_ids\s*=\s*\[{re.escape(expected)}\]", text), text
+
+
+def statements(policy: str) -> list[dict]:
+    return json.loads(policy)["Statement"]
+
+
+def listed(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+BUCKET_ARN = "arn:aws:s3:::mlops-artifacts-111111111111-eu-west-1"
+
+
+def test_the_action_roles_grants_are_the_pipelines_artifact_folders():
+    # What CodePipeline writes: <pipeline name[:20]>/<artifact name, truncated>/<key>. The contract's patterns
+    # (artifact name[:10] + "*") must be derived from the artifact names the planned pipeline really uses.
+    (pipeline,) = resources("shared", "aws_codepipeline")
+    actions = {a["name"]: a for s in pipeline["stage"] for a in s["action"]}
+    folder = pipeline["name"][:20]
+    source, training = actions["Source"]["output_artifacts"], actions["Train"]["output_artifacts"]
+    assert actions["Train"]["input_artifacts"] == source
+    assert actions["Verify"]["input_artifacts"] == actions["Deploy"]["input_artifacts"] == training
+    prefixes = tfplan.planned_outputs(plan("shared"))["artifact_prefixes"]
+    assert prefixes["source_artifact"] == f"{folder}/{source[0][:10]}*"
+    assert prefixes["training_output"] == f"{folder}/{training[0][:10]}*"
+    # The two patterns cannot match each other's folder.
+    assert not source[0].startswith(training[0][:10]) and not training[0].startswith(source[0][:10])
+
+    objects = {k: f"{BUCKET_ARN}/{prefixes[k]}" for k in ("source_artifact", "training_output")}
+
+    # A's side (module "artifacts" access in envs/shared: B's action role reads source_artifact and writes
+    # training_output, C's reads training_output) renders into A's bucket policy, unknown at plan time
+    # (it names the key created in the same apply): the applied access proof (tests/access) checks it.
+    # B's and C's identity policies: the same objects, and no other object of A's bucket.
+    def s3_objects(env: str, role: str) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for doc in policies_of(env)[role]:
+            for st in statements(doc):
+                for action in listed(st["Action"]):
+                    if action.startswith("s3:"):
+                        found.setdefault(action, set()).update(listed(st["Resource"]))
+        return found
+
+    assert s3_objects("training", "mlops-training-action") == {
+        "s3:GetObject": {objects["source_artifact"]},
+        "s3:GetObjectVersion": {objects["source_artifact"]},
+        "s3:PutObject": {objects["training_output"]},
+    }
+    assert s3_objects("production", "mlops-deploy-action") == {
+        "s3:GetObject": {objects["training_output"]},
+        "s3:GetObjectVersion": {objects["training_output"]},
+    }
+
+
+def test_a_grants_the_sfn_role_the_listing_of_exactly_the_channels_b_lists():
+    (identity,) = [
+        st
+        for doc in policies_of("training")["mlops-training-sfn"]
+        for st in statements(doc)
+        if "s3:ListBucketVersions" in listed(st["Action"])
+    ]
+    assert identity["Resource"] == BUCKET_ARN
+    channels = sorted(listed(identity["Condition"]["StringEquals"]["s3:prefix"]))
+    assert channels == ["data/train/", "data/validation/"]
+    # A grants the same prefixes (envs/shared: data prefix + each channel); A's bucket policy is unknown at
+    # plan time, so the prefixes are compared with what envs/shared writes for the SFN role's entry.
+    shared_main = (tfplan.REPO / "envs/shared/main.tf").read_text()
+    entry = re.search(r"principal_arn\s*=\s*local\.b\.sfn_role_arn(.*?)\n\s*\}", shared_main, re.S)
+    assert (
+        entry and 'for channel in ["train", "validation"] : "${local.prefixes.data}${channel}/"' in entry[1]
+    )
+    data = TEST_OUTPUTS["artifact_prefixes"]["data"]
+    assert [f"{data}{c}/" for c in ("train", "validation")] == channels

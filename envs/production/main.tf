@@ -70,10 +70,13 @@ data "aws_iam_policy_document" "action" {
     # lambda:ListFunctions supports no resource-level permission: "*" is the only valid resource.
     resources = ["*"]
   }
+  # Only the training output artifact, the one input artifact of Verify and Deploy: CodePipeline stores it under
+  # <pipeline folder>/<artifact name truncated>/, a key pattern the contract derives (modules/contract:
+  # artifact_prefixes.training_output, the artifact name's first 10 characters and "*").
   statement {
-    sid       = "PipelineArtifacts"
+    sid       = "ReadTrainingOutputArtifact"
     actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.pipeline}*"]
+    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.training_output}"]
   }
   statement {
     sid       = "ArtifactKey"

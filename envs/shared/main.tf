@@ -34,8 +34,9 @@ module "artifacts" {
       write_prefixes = [local.prefixes.pipeline]
       list           = true
     },
-    # B's action role reads the source artifact and writes the training output artifact for the pipeline.
-    { principal_arn = local.b.action_role_arn, read_prefixes = [local.prefixes.pipeline], write_prefixes = [local.prefixes.pipeline] },
+    # B's action role reads the source artifact and writes the training output artifact for the pipeline: only
+    # these two artifact folders (key patterns of the contract, the artifact name's first 10 characters and "*").
+    { principal_arn = local.b.action_role_arn, read_prefixes = [local.prefixes.source_artifact], write_prefixes = [local.prefixes.training_output] },
     # SageMaker training reads the data, writes the model and (spot) checkpoints.
     {
       principal_arn  = local.b.sagemaker_role_arn
@@ -46,9 +47,16 @@ module "artifacts" {
     # The Step Functions role starts the training job with the CMK for output and volume: it needs key grants only.
     # It also pins each model that passed the gate: an in-place CopyObject of models/<job>/output/model.tar.gz
     # (read and write under models/; its identity policy narrows both to the job archives, writes to copies).
-    { principal_arn = local.b.sfn_role_arn, read_prefixes = [local.prefixes.models], write_prefixes = [local.prefixes.models] },
-    # C's action role reads the training output artifact that the deployer receives.
-    { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.pipeline] },
+    # Before training it records the data versions: ListObjectVersions of exactly the two channel prefixes
+    # (modules/training-sfn output data_channel_prefixes; tests/test_contract.py checks that they agree).
+    {
+      principal_arn          = local.b.sfn_role_arn
+      read_prefixes          = [local.prefixes.models]
+      write_prefixes         = [local.prefixes.models]
+      list_versions_prefixes = [for channel in ["train", "validation"] : "${local.prefixes.data}${channel}/"]
+    },
+    # C's action role reads the training output artifact that the deployer receives, and nothing else.
+    { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.training_output] },
     # C's deployer copies the pinned model version into C's own store (its model role reads only that store,
     # nothing here); through S3 only.
     { principal_arn = local.c.deployer_role_arn, read_prefixes = [local.prefixes.models], key_use = "s3" },

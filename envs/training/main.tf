@@ -64,10 +64,19 @@ data "aws_iam_policy_document" "action" {
     actions   = ["states:DescribeExecution", "states:StopExecution"]
     resources = ["arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.b.state_machine_name}:*"]
   }
+  # Only the two artifacts of the Train action: it reads the source artifact and writes the training output.
+  # CodePipeline stores each under <pipeline folder>/<artifact name truncated>/, key patterns the contract derives
+  # (modules/contract: artifact_prefixes.source_artifact and .training_output, the artifact name's first 10
+  # characters and "*").
   statement {
-    sid       = "PipelineArtifacts"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"]
-    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.pipeline}*"]
+    sid       = "ReadSourceArtifact"
+    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.source_artifact}"]
+  }
+  statement {
+    sid       = "WriteTrainingOutputArtifact"
+    actions   = ["s3:PutObject"]
+    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.training_output}"]
   }
   statement {
     sid       = "ArtifactKey"

@@ -35,6 +35,14 @@ locals {
   }[local.partition]
   training_execution_url = "https://${local.region}.${local.console_domain}/states/home?region=${local.region}#/v2/executions/details/#{Train.ExecutionArn}"
 
+  # The artifacts between the actions. modules/contract names the same two (shared.source_artifact_name,
+  # shared.training_output_artifact_name) and derives the key patterns that B's and C's action roles are granted
+  # from them; tests/test_contract.py checks that the two agree.
+  artifact_names = {
+    source          = "SourceOutput"
+    training_output = "TrainingOutput"
+  }
+
   # Step Functions execution names are at most 80 characters; CodePipeline appends "-<action execution id>" (36).
   execution_name_prefix = substr(var.name, 0, 43)
 
@@ -115,7 +123,7 @@ resource "aws_codepipeline" "this" {
       provider         = local.source_action.provider
       version          = "1"
       namespace        = "Source"
-      output_artifacts = ["SourceOutput"]
+      output_artifacts = [local.artifact_names.source]
       configuration    = local.source_action.configuration
     }
   }
@@ -131,8 +139,8 @@ resource "aws_codepipeline" "this" {
       version          = "1"
       namespace        = "Train"
       role_arn         = var.training.action_role_arn
-      input_artifacts  = ["SourceOutput"]
-      output_artifacts = ["TrainingOutput"]
+      input_artifacts  = [local.artifact_names.source]
+      output_artifacts = [local.artifact_names.training_output]
 
       configuration = {
         StateMachineArn     = var.training.state_machine_arn
@@ -158,7 +166,7 @@ resource "aws_codepipeline" "this" {
       namespace       = "Evidence"
       run_order       = 1
       role_arn        = var.deploy.action_role_arn
-      input_artifacts = ["TrainingOutput"]
+      input_artifacts = [local.artifact_names.training_output]
 
       configuration = {
         FunctionName = var.deploy.function_name
@@ -199,7 +207,7 @@ resource "aws_codepipeline" "this" {
       version         = "1"
       namespace       = "Deploy"
       role_arn        = var.deploy.action_role_arn
-      input_artifacts = ["TrainingOutput"]
+      input_artifacts = [local.artifact_names.training_output]
 
       configuration = {
         FunctionName = var.deploy.function_name

@@ -43,3 +43,8 @@ output "source_type" {
   description = "The source type in use: codecommit, s3 or codeconnections."
   value       = local.source_type
 }
+
+output "artifact_names" {
+  description = "Names of the pipeline's artifacts: source (the Source action's output, the Train action's input) and training_output (the Train action's output, the input of Verify and Deploy). CodePipeline stores them under <pipeline name, 20 characters>/<artifact name, truncated>/ in the artifact bucket."
+  value       = local.artifact_names
+}

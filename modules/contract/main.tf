@@ -12,6 +12,25 @@ locals {
     key_alias          = "alias/${var.prefix}-artifacts"
     pipeline_name      = "${var.prefix}-pipeline"
     pipeline_role_name = "${var.prefix}-pipeline"
+    # The pipeline's artifacts (modules/codepipeline: the Source action's output, the Train action's output, which
+    # Verify and Deploy read). tests/test_contract.py checks that the planned pipeline names them so.
+    source_artifact_name          = "SourceOutput"
+    training_output_artifact_name = "TrainingOutput"
+  }
+
+  # CodePipeline stores an artifact at <bucket>/<pipeline name, first 20 characters>/<artifact name, truncated>/
+  # <random key>. How far the artifact name is truncated AWS documents in no table: AWS's answer on re:Post
+  # ("CodePipeline truncates folder names in output artifact S3 bucket",
+  # https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA) confirms the truncation, and observed keys show 10
+  # characters (SourceArtifact -> .../SourceArti/...). So each grant is on the first 10 characters followed by "*":
+  # it holds for any truncation to 10 characters or more (a longer folder name starts with the same 10), and
+  # it is what the rehearsal's runner writes (pipeline/rehearsal/runner.py, _artifact_key).
+  pipeline_folder = substr(local.shared.pipeline_name, 0, 20)
+  artifact_folder_pattern = {
+    for k, name in {
+      source_artifact = local.shared.source_artifact_name
+      training_output = local.shared.training_output_artifact_name
+    } : k => "${local.pipeline_folder}/${substr(name, 0, 10)}*"
   }
 
   training = {

@@ -4,13 +4,15 @@ output "accounts" {
 }
 
 output "artifact_prefixes" {
-  description = "Key prefixes of the artifact bucket, by purpose: pipeline artifacts (CodePipeline writes under the first 20 characters of the pipeline name), training data, model outputs, spot checkpoints, S3 source objects."
+  description = "Key prefixes of the artifact bucket, by purpose: pipeline artifacts (CodePipeline writes under the first 20 characters of the pipeline name), training data, model outputs, spot checkpoints, S3 source objects; and the folders of two pipeline artifacts as key patterns ending in * (the pipeline folder, then the artifact name's first 10 characters: CodePipeline truncates artifact folder names): source_artifact (the Source action's output, which the Train action reads) and training_output (the Train action's output, which Verify and Deploy read)."
   value = {
-    pipeline    = "${substr(local.shared.pipeline_name, 0, 20)}/"
-    data        = "data/"
-    models      = "models/"
-    checkpoints = "checkpoints/"
-    source      = "source/"
+    pipeline        = "${local.pipeline_folder}/"
+    source_artifact = local.artifact_folder_pattern.source_artifact
+    training_output = local.artifact_folder_pattern.training_output
+    data            = "data/"
+    models          = "models/"
+    checkpoints     = "checkpoints/"
+    source          = "source/"
   }
 }
 

@@ -194,7 +194,8 @@ data "aws_iam_policy_document" "bucket" {
         type        = "AWS"
         identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
       }
-      resources = [for p in statement.value.read_prefixes : "${local.bucket_arn}/${p}*"]
+      # A prefix ending in "*" is a pattern already (variables.tf): one "*", not two.
+      resources = [for p in statement.value.read_prefixes : "${local.bucket_arn}/${trimsuffix(p, "*")}*"]
       condition {
         test     = local.grants[statement.key].test
         variable = "aws:PrincipalArn"
@@ -214,7 +215,7 @@ data "aws_iam_policy_document" "bucket" {
         identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
       }
       resources = concat(
-        [for p in statement.value.write_prefixes : "${local.bucket_arn}/${p}*"],
+        [for p in statement.value.write_prefixes : "${local.bucket_arn}/${trimsuffix(p, "*")}*"],
         [for k in statement.value.write_keys : "${local.bucket_arn}/${k}"],
       )
       condition {
@@ -263,7 +264,37 @@ data "aws_iam_policy_document" "bucket" {
       condition {
         test     = "StringLike"
         variable = "s3:prefix"
-        values   = [for p in statement.value.list_prefixes : "${p}*"]
+        values   = [for p in statement.value.list_prefixes : "${trimsuffix(p, "*")}*"]
+      }
+    }
+  }
+
+  # ListObjectVersions limited to exact prefixes: it is authorized as s3:ListBucketVersions on the bucket ("you
+  # must have permission to perform the s3:ListBucketVersions action", S3 API Reference, "ListObjectVersions",
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html), whose condition keys include
+  # s3:prefix (Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). StringEquals: the
+  # request's prefix must be one of these; a request without a prefix (the whole bucket) has no s3:prefix and
+  # matches nothing, so AWS refuses it.
+  dynamic "statement" {
+    for_each = { for i, a in var.access : i => a if length(a.list_versions_prefixes) > 0 }
+    content {
+      sid       = "ListVersions${statement.key}"
+      actions   = ["s3:ListBucketVersions"]
+      resources = [local.bucket_arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
+      }
+      condition {
+        test     = local.grants[statement.key].test
+        variable = "aws:PrincipalArn"
+        values   = [statement.value.principal_arn]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "s3:prefix"
+        values   = statement.value.list_versions_prefixes
       }
     }
   }

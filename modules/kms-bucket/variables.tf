@@ -1,5 +1,5 @@
 variable "access" {
-  description = "Who may touch which objects. Each entry names one IAM role (principal_arn, in any account; an IAM Identity Center role pattern ending in _* for people) and what it may do: read_prefixes and write_prefixes (key prefixes ending in /, \"\" is the whole bucket), write_keys (exact object keys), list (the whole bucket, with its location and versioning) or list_prefixes (ListBucket only under these prefixes), and key_use: \"full\" for workload roles that use the CMK directly, \"s3\" for people, who may use it only through S3 and only for their reads (kms:Decrypt) and writes (kms:GenerateDataKey, kms:Decrypt). Only these principals get access through the bucket and key policies; principals in other accounts also need the same rights in their own identity policy."
+  description = "Who may touch which objects. Each entry names one IAM role (principal_arn, in any account; an IAM Identity Center role pattern ending in _* for people) and what it may do: read_prefixes and write_prefixes (key prefixes ending in /, \"\" is the whole bucket; a prefix ending in * matches a partial last segment on purpose, such as CodePipeline's truncated artifact folders), write_keys (exact object keys), list (the whole bucket, with its location and versioning) or list_prefixes (ListBucket only under these prefixes), list_versions_prefixes (ListBucketVersions, that is ListObjectVersions, only with exactly one of these prefixes as the request's prefix), and key_use: \"full\" for workload roles that use the CMK directly, \"s3\" for people, who may use it only through S3 and only for their reads (kms:Decrypt) and writes (kms:GenerateDataKey, kms:Decrypt). Only these principals get access through the bucket and key policies; principals in other accounts also need the same rights in their own identity policy."
   type = list(object({
     principal_arn  = string
     read_prefixes  = optional(list(string), [])
@@ -7,7 +7,9 @@ variable "access" {
     write_keys     = optional(list(string), [])
     list           = optional(bool, false)
     list_prefixes  = optional(list(string), [])
-    key_use        = optional(string, "full")
+    # ListObjectVersions is authorized as s3:ListBucketVersions, with the request's prefix as s3:prefix.
+    list_versions_prefixes = optional(list(string), [])
+    key_use                = optional(string, "full")
   }))
   default  = []
   nullable = false
@@ -22,9 +24,18 @@ variable "access" {
 
   validation {
     condition = alltrue(flatten([for a in var.access : [
-      for p in concat(a.read_prefixes, a.write_prefixes, a.list_prefixes) : p == "" || can(regex("^[a-zA-Z0-9!_.*'()/-]+/$", p))
+      for p in concat(a.read_prefixes, a.write_prefixes, a.list_prefixes) : p == "" || can(regex("^[a-zA-Z0-9!_.*'()/-]+[/*]$", p))
     ]]))
-    error_message = "access prefixes must be \"\" (whole bucket) or key prefixes ending in \"/\" (for example models/)."
+    error_message = "access prefixes must be \"\" (whole bucket), key prefixes ending in \"/\" (for example models/) or, to match a partial last segment on purpose, ending in \"*\" (for example mlops-pipeline/SourceOutp*)."
+  }
+
+  # Exact prefixes (the grant is s3:prefix StringEquals): a folder ending in "/", never "" or a wildcard (a
+  # request without a prefix lists the whole bucket and carries no s3:prefix at all).
+  validation {
+    condition = alltrue(flatten([for a in var.access : [
+      for p in a.list_versions_prefixes : can(regex("^[a-zA-Z0-9!_.'()/-]+/$", p))
+    ]]))
+    error_message = "access[*].list_versions_prefixes must be exact key prefixes ending in \"/\" such as data/train/: not \"\" (the whole bucket) and without a wildcard (the request's prefix must equal one of them)."
   }
 
   validation {

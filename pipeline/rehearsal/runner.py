@@ -254,7 +254,13 @@ class PipelineRunner:
         return self.aws.client(service, session=session)
 
     def _artifact_key(self, artifact: str) -> str:
-        return f"{self.pipeline_name[:20]}/{artifact[:20]}/{_random_key()}"
+        # As CodePipeline stores artifacts: <pipeline name, 20 characters>/<artifact name, truncated>/<random
+        # key>. The truncation of the artifact name is in no table; AWS's answer on re:Post ("CodePipeline
+        # truncates folder names in output artifact S3 bucket",
+        # https://repost.aws/questions/QUI91tw7A9SUOMohJurNqmgA) confirms it and observed keys show 10
+        # characters (.../SourceArti/...): the shortest that the action roles' grants (modules/contract
+        # artifact_prefixes, 10 characters and "*") must hold for.
+        return f"{self.pipeline_name[:20]}/{artifact[:10]}/{_random_key()}"
 
     def _put_artifact(self, s3: Any, key: str, body: bytes) -> None:
         s3.put_object(
