@@ -2,8 +2,8 @@
 
 hashicorp/aws 5.x calls states:ValidateStateMachineDefinition while planning aws_sfn_state_machine, so a plan
 without AWS fails. The plan harness points the provider's `sfn` endpoint here; the definition is really
-parsed,
-with the ASL parser of moto (the emulator the rehearsal runs on), so a broken definition still fails the plan.
+validated, by the project's one ASL validator (rehearsal.compat.validate_definition, the emulator's too), so
+a broken definition still fails the plan.
 """
 
 from __future__ import annotations
@@ -13,24 +13,14 @@ import threading
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-
-def validate(definition: str) -> dict:
-    from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-
-    diagnostics = []
-    try:
-        AmazonStateLanguageParser.parse(definition)
-    except Exception as error:
-        message = f"{error.__class__.__name__}: {error}"[:1000]
-        diagnostics.append({"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": message})
-    return {"result": "FAIL" if diagnostics else "OK", "diagnostics": diagnostics, "truncated": False}
+from rehearsal.compat import validate_definition
 
 
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         if self.headers.get("X-Amz-Target", "").endswith("ValidateStateMachineDefinition"):
-            status, answer = 200, validate(body.get("definition", ""))
+            status, answer = 200, validate_definition(body.get("definition", ""))
         else:
             status, answer = (
                 400,

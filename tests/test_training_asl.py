@@ -26,6 +26,7 @@ from jsonschema import Draft202012Validator
 
 import tfplan
 from inventory import case, case_dir
+from rehearsal.compat import validate_definition
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG_SCHEMA = json.loads((REPO / "pipeline" / "schemas" / "training-config.schema.json").read_text())
@@ -554,21 +555,9 @@ JOB_NAME = "mlops-train-" + hashlib.md5(EXECUTION_NAME.encode()).hexdigest()
 
 # ------------------------------------------------------------------------------------------------ structure
 def test_every_transition_lands_and_every_state_is_reachable(spot_off):
-    states = spot_off["States"]
-    edges: dict[str, set[str]] = {}
-    for name, state in states.items():
-        targets = {state.get("Next"), state.get("Default")}
-        targets |= {r["Next"] for r in state.get("Choices", [])} | {c["Next"] for c in state.get("Catch", [])}
-        edges[name] = {t for t in targets if t}
-        assert edges[name] <= set(states), f"{name} goes to a missing state: {edges[name] - set(states)}"
-        assert len(name) <= 80
-    seen, todo = set(), [spot_off["StartAt"]]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += edges[name]
-    assert seen == set(states)
+    # The project's one ASL validator (the emulator's and the plan harness's): transitions, reachability and
+    # state names in every scope, after moto's ASL parser.
+    assert validate_definition(json.dumps(spot_off))["diagnostics"] == []
     assert "QueryLanguage" not in spot_off or spot_off["QueryLanguage"] == "JSONPath"
 
 

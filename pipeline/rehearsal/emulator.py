@@ -7,10 +7,8 @@
         aws.env()                                # AWS_* variables for the AWS CLI / Terraform / boto3
 
 Accounts: moto keeps each account's IAM, S3, KMS, ... apart and puts STS AssumeRole keys into the role's
-account.
-The emulator creates one bootstrap admin role per account (`OrganizationAccountAccessRole`, as AWS
-Organizations
-does) and reaches an account by assuming it; Terraform does the same with `assume_role` (see
+account. The emulator creates one bootstrap admin role per account (`OrganizationAccountAccessRole`, as AWS
+Organizations does) and reaches an account by assuming it; Terraform does the same with `assume_role` (see
 terraform_settings).
 
 Authorization: every request is authorized as AWS would authorize it before moto serves it
@@ -19,10 +17,10 @@ for a role's credentials is who would on AWS (`session_for_role`): the outside c
 the service for a service role, an operator of the role's account (its admin role) for any other.
 
 TLS: the server serves HTTPS with a self-signed certificate for 127.0.0.1/localhost that the emulator
-generates
-(its path is `ca_bundle`, exported as AWS_CA_BUNDLE, which boto3, the AWS CLI and Terraform's AWS SDK read).
-Why: the artifact bucket denies requests with aws:SecureTransport = false; over plain HTTP the compat layer's
-correct condition evaluation would (rightly) refuse every request. `tls=False` gives plain HTTP.
+generates (its path is `ca_bundle`, exported as AWS_CA_BUNDLE, which boto3, the AWS CLI and Terraform's AWS
+SDK read). Why: the artifact bucket denies requests with aws:SecureTransport = false; over plain HTTP the
+compat layer's correct condition evaluation would (rightly) refuse every request. `tls=False` gives plain
+HTTP.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +109,9 @@ class Emulator:
     host: str = "127.0.0.1"
     port: int = 0
     tls: bool = True
-    compat: bool = True
+    # True: every compat patch; False: moto untouched (no authorizer either); a collection of patch ids
+    # ("P1", ...): only those, with the authorizer (compat.PATCHES lists them).
+    compat: bool | Collection[str] = True
     # Tests only: record the authorizer's decisions but serve every request (to show a gap exists without it).
     enforce: bool = True
     workdir: Path | None = None
@@ -150,47 +151,14 @@ class Emulator:
             self.ca_bundle = cert
             ssl_context = (str(cert), str(key))
 
-        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+        from .compat import start_server
 
-        if self.compat:
+        if self.compat is not False:
             from . import compat
 
             compat.install(self)  # raises if another emulator of this process holds it
-        emulator = self
-
-        class _Server(ThreadedMotoServer):
-            def _server_entry(inner) -> None:
-                from moto.moto_server.werkzeug_app import (
-                    DomainDispatcherApplication,
-                    MotoRequestHandler,
-                    create_backend_app,
-                )
-                from werkzeug.serving import make_server
-
-                try:
-                    app = DomainDispatcherApplication(create_backend_app)
-                    if emulator.compat:
-                        from .authz import Authorizer
-
-                        app = emulator.authorizer = Authorizer(app, BOOTSTRAP_ACCESS_KEY, emulator.enforce)
-                    inner._server = make_server(
-                        inner._ip_address,
-                        inner._port,
-                        app,
-                        True,
-                        request_handler=MotoRequestHandler,
-                        ssl_context=ssl_context,
-                    )
-                finally:
-                    inner._server_ready_event.set()  # also on failure: start() checks _server
-                inner._server.serve_forever()
-
         os.environ["MOTO_PORT"] = str(self.port)  # moto's own self-calls (its ASL interpreter) use this
-        server = _Server(ip_address=self.host, port=self.port, verbose=False)
-        server.start()
-        if server._server is None:
-            raise RuntimeError(f"the emulator could not listen on {self.host}:{self.port}")
-        self._server = server
+        self._server = start_server(self, ssl_context)
         try:
             self._bootstrap()
         except BaseException:
@@ -200,14 +168,15 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        if self.compat is not False:
+            from . import compat
+
+            # Before the server stops: the worker threads compat waits for still call the emulator.
+            compat.uninstall(self)
         server, self._server = self._server, None
         if server is not None:
             server.stop()
         self._sessions.clear()
-        if self.compat:
-            from . import compat
-
-            compat.uninstall(self)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -287,7 +256,7 @@ class Emulator:
         role (a state machine, training job, model, function, pipeline: AWS assumes a service role only for a
         resource that names it, with aws:SourceAccount/aws:SourceArn of that resource). Any other role: an
         operator of its account, signed in as the account's admin role."""
-        if role_arn.rsplit("/", 1)[-1] == ADMIN_ROLE_NAME or not self.compat:
+        if role_arn.rsplit("/", 1)[-1] == ADMIN_ROLE_NAME or self.compat is False:
             return self.bootstrap_session()
         from .authz import service_credentials
 

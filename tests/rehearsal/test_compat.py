@@ -252,3 +252,24 @@ def test_approval_needs_its_token_and_is_answered_once(aws):
     # The action history names the approver only for a pipeline that exists (the e2e release record reads it).
     with pytest.raises(ClientError, match="PipelineNotFoundException"):
         cp.list_action_executions(pipelineName="p", filter={"pipelineExecutionId": "execution-1"})
+
+
+def test_the_asl_validator_refuses_missing_targets_and_unreachable_states_in_every_scope():
+    from rehearsal.compat import validate_definition
+
+    branch = {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "Next": "Gone"}, "B2": {"Type": "Succeed"}}}
+    definition = {
+        "StartAt": "P",
+        "States": {
+            "P": {"Type": "Parallel", "Branches": [branch], "End": True},
+            "Orphan": {"Type": "Succeed"},
+        },
+    }
+    answer = validate_definition(json.dumps(definition))
+    assert answer["result"] == "FAIL"
+    assert {(d["code"], d["message"], d["location"]) for d in answer["diagnostics"]} == {
+        ("MISSING_TRANSITION_TARGET", "Missing 'Next' target: Gone", "/States/P/Branches[0]/States/B1/Next"),
+        ("MISSING_TRANSITION_TARGET", 'State "B2" is not reachable.', "/States/P/Branches[0]/States/B2"),
+        ("MISSING_TRANSITION_TARGET", 'State "Orphan" is not reachable.', "/States/Orphan"),
+    }
+    assert validate_definition('{"StartAt":"A","States":{"A":{"Type":"Succeed"}}}')["result"] == "OK"
