@@ -23,6 +23,17 @@ locals {
     } if a.key_use == "s3" && length(a.read_prefixes) + length(a.write_prefixes) + length(a.write_keys) > 0
   ]
 
+  # exclusive: who may read and who may write each prefix, from the access list alone (patterns as given).
+  exclusive_readers = !var.exclusive ? {} : {
+    for p in distinct(flatten([for a in var.access : a.read_prefixes])) :
+    p => [for a in var.access : a.principal_arn if contains(a.read_prefixes, p)]
+  }
+  exclusive_writers = !var.exclusive ? {} : {
+    for p in distinct(flatten([for a in var.access : a.write_prefixes])) :
+    p => [for a in var.access : a.principal_arn if contains(a.write_prefixes, p)]
+  }
+  all_writers = distinct([for a in var.access : a.principal_arn if length(a.write_prefixes) + length(a.write_keys) > 0])
+
   # Account principal plus aws:PrincipalArn: the role may live in an account that is applied later. ArnLike only
   # where the entry is an IAM Identity Center pattern; an exact ARN is compared with ArnEquals.
   grants = {
@@ -182,6 +193,72 @@ data "aws_iam_policy_document" "bucket" {
       test     = "Null"
       variable = "s3:x-amz-server-side-encryption-aws-kms-key-id"
       values   = ["false"]
+    }
+  }
+
+  # exclusive: an explicit Deny overrides any Allow, an administrator's identity policy included ("Policy evaluation
+  # logic", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html), so only the
+  # principals the access list names read a prefix, and only its writers write or delete there (or anywhere).
+  # aws:PrincipalArn of a role session is the role's ARN ("AWS global condition context keys",
+  # https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+  dynamic "statement" {
+    for_each = local.exclusive_readers
+    content {
+      sid     = "DenyReadOfPrefix${index(keys(local.exclusive_readers), statement.key)}ToOthers"
+      effect  = "Deny"
+      actions = ["s3:GetObject", "s3:GetObjectVersion"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      resources = ["${local.bucket_arn}/${trimsuffix(statement.key, "*")}*"]
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = local.exclusive_writers
+    content {
+      sid     = "DenyWriteOfPrefix${index(keys(local.exclusive_writers), statement.key)}ToOthers"
+      effect  = "Deny"
+      actions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      resources = ["${local.bucket_arn}/${trimsuffix(statement.key, "*")}*"]
+      condition {
+        test     = "ArnNotLike"
+        variable = "aws:PrincipalArn"
+        values   = statement.value
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.exclusive ? [1] : []
+    content {
+      sid     = "DenyWritesToNonWriters"
+      effect  = "Deny"
+      actions = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]
+      principals {
+        type        = "*"
+        identifiers = ["*"]
+      }
+      resources = ["${local.bucket_arn}/*"]
+      # No writer at all: the Deny applies to everyone.
+      dynamic "condition" {
+        for_each = length(local.all_writers) > 0 ? [1] : []
+        content {
+          test     = "ArnNotLike"
+          variable = "aws:PrincipalArn"
+          values   = local.all_writers
+        }
+      }
     }
   }
 

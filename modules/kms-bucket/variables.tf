@@ -78,6 +78,13 @@ variable "eventbridge_notifications" {
   nullable    = false
 }
 
+variable "exclusive" {
+  description = "Deny what the access list does not grant: each read prefix is readable only by the principals that read it, each write prefix writable (PutObject, DeleteObject, DeleteObjectVersion) only by its writers, and no one else writes anywhere, whatever their identity policies allow (an account administrator's included). For buckets whose objects decide what runs, such as C's model store. A Terraform run with force_destroy cannot empty such a bucket."
+  type        = bool
+  default     = false
+  nullable    = false
+}
+
 variable "force_destroy" {
   description = "Allow Terraform to delete the bucket while it still holds objects. Keep false for real accounts."
   type        = bool

@@ -61,13 +61,16 @@ locals {
 # --- model store (bucket + CMK of account C) -----------------------------------------------------------------
 
 # Only C's deployer writes the store, only the model execution role reads models/ from it, the release readers
-# read releases/; no other principal and no other account has a grant in its bucket or key policy. Both roles use the key through S3 only (key_use "s3":
-# kms:ViaService s3.<region>.amazonaws.com in the key policy). The bucket is versioned, SSE-KMS with this key and
-# a bucket key, TLS only, public access blocked, ownership enforced (modules/kms-bucket).
+# read releases/; no other principal and no other account has a grant in its bucket or key policy, and
+# `exclusive` denies every other read and write, whatever an identity policy allows. Every grant uses the key
+# through S3 only (key_use "s3": kms:ViaService s3.<region>.amazonaws.com in the key policy). The bucket is
+# versioned, SSE-KMS with this key and a bucket key, TLS only, public access blocked, ownership enforced
+# (modules/kms-bucket).
 module "model_store" {
   source = "../kms-bucket"
 
   bucket_name        = var.model_store_bucket_name
+  exclusive          = true # not even C's administrators read models/ or write anything here
   key_administrators = var.model_store_key_administrators
   key_alias          = "alias/${var.model_store_bucket_name}"
   tags               = var.tags

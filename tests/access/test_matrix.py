@@ -98,8 +98,8 @@ def test_catches_ifexists_deny_that_blocks_plain_uploads(tmp_path):
                 st["Condition"] = {"StringNotEqualsIfExists": {key: st["Condition"]["StringNotEquals"][key]}}
 
     bad = _mismatches_after(tmp_path, "shared", BUCKET_POLICY, "policy", to_ifexists)
-    assert ("pipeline_artifact s3:PutObject", "b_action") in bad
-    assert ("pipeline_artifact s3:PutObject [sse_kms_right_key]", "b_action") not in bad
+    assert ("training_output_artifact s3:PutObject", "b_action") in bad
+    assert ("training_output_artifact s3:PutObject [sse_kms_right_key]", "b_action") not in bad
 
 
 def test_catches_trust_without_principal_arn(tmp_path):
@@ -290,8 +290,8 @@ def test_s3_calls_kms_through_s3_as_the_callers_account(tmp_path):
     bad = _mismatches_after(tmp_path, "shared", KEY, "policy", deny_b_writes_through_s3)
     # only the S3 writes of B's roles: the via_s3 rows on the key carry no kms:CallerAccount
     assert bad == {
-        ("pipeline_artifact s3:PutObject", "b_action"),
-        ("pipeline_artifact s3:PutObject [sse_kms_right_key]", "b_action"),
+        ("training_output_artifact s3:PutObject", "b_action"),
+        ("training_output_artifact s3:PutObject [sse_kms_right_key]", "b_action"),
         ("model_object s3:PutObject", "b_sagemaker"),
         ("model_object s3:PutObject [copy_in_place]", "b_sagemaker"),
         ("model_object s3:PutObject [copy_from_data]", "b_sagemaker"),
@@ -347,7 +347,7 @@ def test_sse_s3_write_makes_no_kms_call(tmp_path):
     bad = _mismatches_after(tmp_path, "shared", BUCKET_POLICY, "policy", allow_other_encryption)
     # SSE-S3 needs no key: A's administrators, who cannot use the CMK, could then write artifacts
     assert bad == {
-        ("pipeline_artifact s3:PutObject [sse_s3]", principal)
+        ("training_output_artifact s3:PutObject [sse_s3]", principal)
         for principal in ("pipeline", "b_action", "a_other", "key_admin")
     }
 
