@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import operator
 import re
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,50 @@ def _split_args(text: str) -> list[str]:
     return [*args, current.strip()] if current.strip() else args
 
 
+def _format(args: list, expr: str) -> str:
+    template, *values = args
+    parts = template.split("{}")
+    assert len(parts) == len(values) + 1, expr
+    text = parts[0]
+    for value, part in zip(values, parts[1:], strict=True):
+        text += (value if isinstance(value, str) else json.dumps(value)) + part
+    return text
+
+
+def _hash(args: list, expr: str) -> str:
+    assert args[1] == "MD5", expr
+    return hashlib.md5(args[0].encode()).hexdigest()
+
+
+def _array_get_item(args: list, expr: str) -> Any:
+    if not 0 <= args[1] < len(args[0]):
+        raise Missing(f"{expr}: index {args[1]} out of range")
+    return args[0][args[1]]
+
+
+def _json_merge(args: list, expr: str) -> dict:
+    # Shallow merge ("Intrinsic functions in Step Functions": the third argument false), the second
+    # object's values winning; a non-object is an intrinsic failure (States.Runtime).
+    assert args[2] is False, expr
+    if not isinstance(args[0], dict) or not isinstance(args[1], dict):
+        raise Missing(f"{expr}: JsonMerge of a non-object")
+    return {**args[0], **args[1]}
+
+
+# The intrinsics the definition uses: each takes its evaluated arguments and the expression (for messages).
+_INTRINSICS = {
+    "States.Format": _format,
+    "States.Hash": _hash,
+    "States.ArrayLength": lambda args, expr: len(args[0]),
+    "States.ArrayGetItem": _array_get_item,
+    "States.ArrayContains": lambda args, expr: args[1] in args[0],
+    "States.Array": lambda args, expr: args,
+    "States.MathAdd": lambda args, expr: args[0] + args[1],
+    "States.JsonMerge": _json_merge,
+    "States.JsonToString": lambda args, expr: json.dumps(args[0], separators=(",", ":")),
+}
+
+
 def evaluate(expr: str, data: Any, context: dict) -> Any:
     expr = expr.strip()
     if expr.startswith("'"):
@@ -148,39 +193,9 @@ def evaluate(expr: str, data: Any, context: dict) -> Any:
         return json.loads(expr)
     name, inner = re.fullmatch(r"(States\.\w+)\((.*)\)", expr, flags=re.S).groups()
     args = [evaluate(a, data, context) for a in _split_args(inner)]
-    if name == "States.Format":
-        template, *values = args
-        parts = template.split("{}")
-        assert len(parts) == len(values) + 1, expr
-        text = parts[0]
-        for value, part in zip(values, parts[1:], strict=True):
-            text += (value if isinstance(value, str) else json.dumps(value)) + part
-        return text
-    if name == "States.Hash":
-        assert args[1] == "MD5", expr
-        return hashlib.md5(args[0].encode()).hexdigest()
-    if name == "States.ArrayLength":
-        return len(args[0])
-    if name == "States.ArrayGetItem":
-        if not 0 <= args[1] < len(args[0]):
-            raise Missing(f"{expr}: index {args[1]} out of range")
-        return args[0][args[1]]
-    if name == "States.ArrayContains":
-        return args[1] in args[0]
-    if name == "States.Array":
-        return args
-    if name == "States.MathAdd":
-        return args[0] + args[1]
-    if name == "States.JsonMerge":
-        # Shallow merge ("Intrinsic functions in Step Functions": the third argument false), the second
-        # object's values winning; a non-object is an intrinsic failure (States.Runtime).
-        assert args[2] is False, expr
-        if not isinstance(args[0], dict) or not isinstance(args[1], dict):
-            raise Missing(f"{expr}: JsonMerge of a non-object")
-        return {**args[0], **args[1]}
-    if name == "States.JsonToString":
-        return json.dumps(args[0], separators=(",", ":"))
-    raise AssertionError(f"intrinsic not expected in this definition: {name}")
+    if name not in _INTRINSICS:
+        raise AssertionError(f"intrinsic not expected in this definition: {name}")
+    return _INTRINSICS[name](args, expr)
 
 
 def render(template: Any, data: Any, context: dict) -> Any:
@@ -202,6 +217,58 @@ def string_matches(value: str, pattern: str) -> bool:
     return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), value, flags=re.S) is not None
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# One function per Choice operator family, each taking the family's test, the Variable's value, the rule's
+# operand and the state's input.
+def _presence(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    # Reached only when the Variable selected something (rule_matches answers a missing one).
+    return expected is True
+
+
+def _type_check(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    return test(value) == expected
+
+
+# A comparison of a value of another type is false, not an error.
+def _string_comparison(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    return isinstance(value, str) and test(value, expected)
+
+
+def _boolean_comparison(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    return isinstance(value, bool) and test(value, expected)
+
+
+def _numeric_comparison(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    return _is_number(value) and test(value, expected)
+
+
+def _numeric_path_comparison(test: Any, value: Any, expected: Any, data: Any) -> bool:
+    # The operand is a path in the input, read only for a number (a missing one is then States.Runtime).
+    return _is_number(value) and test(value, path_get(data, expected, {}))
+
+
+# The operators the definition uses: (family, test).
+_CHOICE_OPERATORS = {
+    "IsPresent": (_presence, None),
+    "IsString": (_type_check, lambda value: isinstance(value, str)),
+    "IsNumeric": (_type_check, _is_number),
+    "IsBoolean": (_type_check, lambda value: isinstance(value, bool)),
+    "IsNull": (_type_check, lambda value: value is None),
+    "StringEquals": (_string_comparison, operator.eq),
+    "StringMatches": (_string_comparison, string_matches),
+    "BooleanEquals": (_boolean_comparison, operator.eq),
+    "NumericEquals": (_numeric_comparison, operator.eq),
+    "NumericLessThan": (_numeric_comparison, operator.lt),
+    "NumericGreaterThanEquals": (_numeric_comparison, operator.ge),
+    "NumericLessThanEquals": (_numeric_comparison, operator.le),
+    "NumericGreaterThanEqualsPath": (_numeric_path_comparison, operator.ge),
+    "NumericLessThanEqualsPath": (_numeric_path_comparison, operator.le),
+}
+
+
 def rule_matches(rule: dict, data: Any) -> bool:
     if "And" in rule:
         return all(rule_matches(r, data) for r in rule["And"])
@@ -215,40 +282,14 @@ def rule_matches(rule: dict, data: Any) -> bool:
         if "IsPresent" in rule:
             return rule["IsPresent"] is False
         raise
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    for op, expected in rule.items():
-        if op in ("Variable", "Next"):
-            continue
-        if op == "IsPresent":
-            return expected is True
-        if op == "IsString":
-            return isinstance(value, str) == expected
-        if op == "IsNumeric":
-            return number == expected
-        if op == "IsBoolean":
-            return isinstance(value, bool) == expected
-        if op == "IsNull":
-            return (value is None) == expected
-        if op == "StringEquals":
-            return isinstance(value, str) and value == expected
-        if op == "StringMatches":
-            return isinstance(value, str) and string_matches(value, expected)
-        if op == "BooleanEquals":
-            return isinstance(value, bool) and value == expected
-        if op == "NumericEquals":
-            return number and value == expected
-        if op == "NumericLessThan":
-            return number and value < expected
-        if op == "NumericGreaterThanEquals":
-            return number and value >= expected
-        if op == "NumericLessThanEquals":
-            return number and value <= expected
-        if op == "NumericGreaterThanEqualsPath":
-            return number and value >= path_get(data, expected, {})
-        if op == "NumericLessThanEqualsPath":
-            return number and value <= path_get(data, expected, {})
+    # A rule has one operator: the first key that is not Variable or Next.
+    op = next((key for key in rule if key not in ("Variable", "Next")), None)
+    if op is None:
+        raise AssertionError(f"empty rule {rule}")
+    if op not in _CHOICE_OPERATORS:
         raise AssertionError(f"Choice operator not expected in this definition: {op}")
-    raise AssertionError(f"empty rule {rule}")
+    family, test = _CHOICE_OPERATORS[op]
+    return family(test, value, rule[op], data)
 
 
 def _matches(error_equals: list[str], error: str) -> bool:
@@ -298,91 +339,125 @@ def run(definition: dict, execution_input: dict, tasks: Any = None) -> Run:
     )
 
 
+class _Execution:
+    """What the states of one execution share: the context object, the Task stub, and the records every Run
+    returns (`visited`, `calls`, `waits`, appended to by Parallel branches and Map iterations too)."""
+
+    def __init__(self, context: dict, tasks: Any, visited: list, calls: list, waits: list):
+        self.context, self.tasks, self.visited, self.calls, self.waits = context, tasks, visited, calls, waits
+
+    def end(self, status: str, output: Any) -> Run:
+        return Run(status, output, self.visited, self.calls, self.waits)
+
+    def run(self, definition: dict, data: Any) -> Run:
+        return run_states(definition, data, self.context, self.tasks, self.visited, self.calls, self.waits)
+
+
+# Each state type's handler returns the Run when the state ends the execution (a failure), else
+# (data, next): the state's output and the state to go to, None for the state's own End or Next.
+def _choice_state(name: str, state: dict, data: Any, execution: _Execution) -> Run | tuple[Any, str | None]:
+    following = next((r["Next"] for r in state["Choices"] if rule_matches(r, data)), state.get("Default"))
+    if following is None:
+        return execution.end("FAILED", {"Error": "States.NoChoiceMatched"})
+    return data, following
+
+
+def _fail_state(name: str, state: dict, data: Any, execution: _Execution) -> Run:
+    cause = (
+        evaluate(state["CausePath"], data, execution.context) if "CausePath" in state else state.get("Cause")
+    )
+    return execution.end("FAILED", {"Error": state.get("Error"), "Cause": cause})
+
+
+def _wait_state(name: str, state: dict, data: Any, execution: _Execution) -> tuple[Any, None]:
+    execution.waits.append(
+        path_get(data, state["SecondsPath"], {}) if "SecondsPath" in state else state["Seconds"]
+    )
+    return data, None
+
+
+def _pass_state(name: str, state: dict, data: Any, execution: _Execution) -> tuple[Any, None]:
+    effective = render(state["Parameters"], data, execution.context) if "Parameters" in state else data
+    return path_set(data, state.get("ResultPath", "$"), effective), None
+
+
+def _store_result(state: dict, result: Any, data: Any, context: dict) -> Any:
+    if "ResultSelector" in state:
+        result = render(state["ResultSelector"], result, context)
+    return path_set(data, state.get("ResultPath", "$"), result)
+
+
+def _join(state: dict, runs: list[Run], data: Any, execution: _Execution) -> Run | tuple[Any, None]:
+    """A Parallel's or a Map's result from its branches' or iterations' runs."""
+    failed = next((r for r in runs if r.status == "FAILED"), None)
+    if failed is not None:
+        return execution.end("FAILED", failed.output)
+    return _store_result(state, [r.output for r in runs], data, execution.context), None
+
+
+# A branch's or an iteration's failure fails the state; no Parallel or Map here has a Catch.
+def _parallel_state(name: str, state: dict, data: Any, execution: _Execution) -> Run | tuple[Any, None]:
+    assert "Catch" not in state and "Retry" not in state, name
+    runs = [execution.run(b, json.loads(json.dumps(data))) for b in state["Branches"]]
+    return _join(state, runs, data, execution)
+
+
+def _map_state(name: str, state: dict, data: Any, execution: _Execution) -> Run | tuple[Any, None]:
+    assert "Catch" not in state and "Retry" not in state, name
+    runs = []
+    for index, item in enumerate(path_get(data, state["ItemsPath"], execution.context)):
+        item_context = {**execution.context, "Map": {"Item": {"Index": index, "Value": item}}}
+        runs.append(execution.run(state["ItemProcessor"], render(state["ItemSelector"], data, item_context)))
+    return _join(state, runs, data, execution)
+
+
+def _task_state(name: str, state: dict, data: Any, execution: _Execution) -> Run | tuple[Any, str | None]:
+    assert execution.tasks is not None, f"the run reached the Task {name} without a stub"
+    request = render(state["Parameters"], data, execution.context)
+    try:
+        result = call_task(state, name, request, execution.tasks, execution.calls)
+    except TaskError as failure:
+        error = {"Error": failure.error, "Cause": failure.cause}
+        catcher = next((c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], failure.error)), None)
+        if catcher is None:
+            return execution.end("FAILED", error)
+        return path_set(data, catcher["ResultPath"], error), catcher["Next"]
+    return _store_result(state, result, data, execution.context), None
+
+
+_STATE_HANDLERS = {
+    "Choice": _choice_state,
+    "Fail": _fail_state,
+    "Wait": _wait_state,
+    "Pass": _pass_state,
+    "Parallel": _parallel_state,
+    "Map": _map_state,
+    "Task": _task_state,
+}
+
+
 def run_states(
     definition: dict, data: Any, context: dict, tasks: Any, visited: list, calls: list, waits: list
 ) -> Run:
     """The states of `definition` (a state machine, a Parallel branch or a Map's ItemProcessor) on `data`."""
+    execution = _Execution(context, tasks, visited, calls, waits)
     name = definition["StartAt"]
     try:
         while True:
             assert len(visited) < 500, f"the execution does not end: {visited[-20:]}"
             visited.append(name)
             state = definition["States"][name]
-            kind = state["Type"]
-            if kind == "Choice":
-                name = next(
-                    (r["Next"] for r in state["Choices"] if rule_matches(r, data)), state.get("Default")
-                )
-                if name is None:
-                    return Run("FAILED", {"Error": "States.NoChoiceMatched"}, visited, calls, waits)
-                continue
-            if kind == "Fail":
-                cause = (
-                    evaluate(state["CausePath"], data, context)
-                    if "CausePath" in state
-                    else state.get("Cause")
-                )
-                return Run("FAILED", {"Error": state.get("Error"), "Cause": cause}, visited, calls, waits)
-            if kind == "Wait":
-                waits.append(
-                    path_get(data, state["SecondsPath"], {}) if "SecondsPath" in state else state["Seconds"]
-                )
-            elif kind == "Pass":
-                effective = render(state["Parameters"], data, context) if "Parameters" in state else data
-                data = path_set(data, state.get("ResultPath", "$"), effective)
-            elif kind in ("Parallel", "Map"):
-                # A branch's or an iteration's failure fails the state; no Parallel or Map here has a Catch.
-                assert "Catch" not in state and "Retry" not in state, name
-                if kind == "Parallel":
-                    runs = [
-                        run_states(b, json.loads(json.dumps(data)), context, tasks, visited, calls, waits)
-                        for b in state["Branches"]
-                    ]
-                else:
-                    runs = []
-                    for index, item in enumerate(path_get(data, state["ItemsPath"], context)):
-                        item_context = {**context, "Map": {"Item": {"Index": index, "Value": item}}}
-                        item_input = render(state["ItemSelector"], data, item_context)
-                        runs.append(
-                            run_states(
-                                state["ItemProcessor"], item_input, context, tasks, visited, calls, waits
-                            )
-                        )
-                failed = next((r for r in runs if r.status == "FAILED"), None)
-                if failed is not None:
-                    return Run("FAILED", failed.output, visited, calls, waits)
-                result = [r.output for r in runs]
-                if "ResultSelector" in state:
-                    result = render(state["ResultSelector"], result, context)
-                data = path_set(data, state.get("ResultPath", "$"), result)
-            elif kind == "Task":
-                assert tasks is not None, f"the run reached the Task {name} without a stub"
-                request = render(state["Parameters"], data, context)
-                try:
-                    result = call_task(state, name, request, tasks, calls)
-                except TaskError as failure:
-                    catcher = next(
-                        (c for c in state.get("Catch", []) if _matches(c["ErrorEquals"], failure.error)), None
-                    )
-                    if catcher is None:
-                        return Run(
-                            "FAILED", {"Error": failure.error, "Cause": failure.cause}, visited, calls, waits
-                        )
-                    data = path_set(
-                        data, catcher["ResultPath"], {"Error": failure.error, "Cause": failure.cause}
-                    )
-                    name = catcher["Next"]
-                    continue
-                if "ResultSelector" in state:
-                    result = render(state["ResultSelector"], result, context)
-                data = path_set(data, state.get("ResultPath", "$"), result)
-            else:
-                raise AssertionError(f"state type not expected: {kind}")
-            if state.get("End"):
-                return Run("SUCCEEDED", data, visited, calls, waits)
-            name = state["Next"]
+            if state["Type"] not in _STATE_HANDLERS:
+                raise AssertionError(f"state type not expected: {state['Type']}")
+            outcome = _STATE_HANDLERS[state["Type"]](name, state, data, execution)
+            if isinstance(outcome, Run):
+                return outcome
+            data, following = outcome
+            if following is None and state.get("End"):
+                return execution.end("SUCCEEDED", data)
+            name = state["Next"] if following is None else following
     except Missing as missing:
-        return Run("FAILED", {"Error": "States.Runtime", "Cause": str(missing)}, visited, calls, waits)
+        return execution.end("FAILED", {"Error": "States.Runtime", "Cause": str(missing)})
 
 
 def describe_training_job(metrics: list[dict] | None, name: str = "", status: str = "Completed") -> dict:

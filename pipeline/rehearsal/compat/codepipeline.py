@@ -135,10 +135,150 @@ def finish_execution(
     execution.status, execution.status_summary, execution.last_update_time = status, summary, utcnow()
 
 
+# The APIs moto lacks, as CodePipelineResponse methods (installed under their own names): each takes the
+# response object moto dispatches the request to.
+def _error(code: str, message: str) -> Exception:
+    # moto is imported when a patched API answers, as everywhere in compat/: not when the layer is imported.
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(code, message)
+
+
+def _job_for(response: Any) -> dict[str, Any]:
+    """The open job the request names, in the caller's account (called with _JOBS_LOCK held)."""
+    job_id = response._get_param("jobId")
+    job = JOBS.get(job_id or "")
+    if job is None or job["accountId"] != response.current_account:
+        raise _error("JobNotFoundException", f"The job {job_id} was not found.")
+    if job["status"] != "InProgress":
+        raise _error(
+            "InvalidJobStateException", f"The job {job_id} is in state {job['status']}, not InProgress."
+        )
+    return job
+
+
+def put_job_success_result(response: Any) -> str:
+    with _JOBS_LOCK:
+        job = _job_for(response)
+        job["status"] = "Succeeded"
+        job["answer"] = {
+            "result": "success",
+            "continuationToken": response._get_param("continuationToken"),
+            "executionDetails": response._get_param("executionDetails"),
+            "outputVariables": response._get_param("outputVariables"),
+            "currentRevision": response._get_param("currentRevision"),
+            "caller": _caller(response),
+        }
+    return "{}"
+
+
+def put_job_failure_result(response: Any) -> str:
+    details = response._get_param("failureDetails") or {}
+    if details.get("type") not in {
+        "JobFailed",
+        "ConfigurationError",
+        "PermissionError",
+        "RevisionOutOfSync",
+        "RevisionUnavailable",
+        "SystemUnavailable",
+    } or not details.get("message"):
+        raise _error("ValidationException", "failureDetails needs a valid type and a message.")
+    with _JOBS_LOCK:
+        job = _job_for(response)
+        job["status"] = "Failed"
+        job["answer"] = {"result": "failure", "failureDetails": details, "caller": _caller(response)}
+    return "{}"
+
+
+def get_job_details(response: Any) -> str:
+    with _JOBS_LOCK:
+        job = JOBS.get(response._get_param("jobId") or "")
+        if job is None or job["accountId"] != response.current_account:
+            raise _error("JobNotFoundException", f"The job {response._get_param('jobId')} was not found.")
+        return json.dumps(
+            {"jobDetails": {"id": job["id"], "accountId": job["accountId"], "data": job["data"]}}
+        )
+
+
+def put_approval_result(response: Any) -> str:
+    token = response._get_param("token")
+    result = response._get_param("result") or {}
+    with _JOBS_LOCK:
+        approval = APPROVALS.get(token or "")
+        where = (
+            response._get_param("pipelineName"),
+            response._get_param("stageName"),
+            response._get_param("actionName"),
+        )
+        if (
+            approval is None
+            or approval["accountId"] != response.current_account
+            or where != (approval["pipelineName"], approval["stageName"], approval["actionName"])
+        ):
+            raise _error("InvalidApprovalTokenException", "The approval token is not valid.")
+        if approval["status"] != "InProgress":
+            raise _error("ApprovalAlreadyCompletedException", "The approval was already completed.")
+        if result.get("status") not in ("Approved", "Rejected") or not result.get("summary"):
+            raise _error("ValidationException", "result needs status Approved|Rejected and a summary.")
+        approval["status"] = result["status"]
+        approval["answer"] = {"result": result, "caller": _caller(response), "approvedAt": time.time()}
+        return json.dumps({"approvedAt": approval["answer"]["approvedAt"]})
+
+
+def _approval_detail(approval: dict[str, Any]) -> dict[str, Any]:
+    """A manual approval as ActionExecutionDetail: updatedBy is the identity that answered,
+    output.executionResult.externalExecutionSummary its summary
+    (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionExecutionDetail.html)."""
+    answer = approval["answer"] or {}
+    status = {"Approved": "Succeeded", "Rejected": "Failed"}.get(approval["status"], "InProgress")
+    detail = {
+        "pipelineExecutionId": approval["pipelineExecutionId"],
+        "actionExecutionId": approval["actionExecutionId"],
+        "stageName": approval["stageName"],
+        "actionName": approval["actionName"],
+        "startTime": approval["startTime"],
+        "lastUpdateTime": answer.get("approvedAt", approval["startTime"]),
+        "status": status,
+        "input": {
+            "actionTypeId": {
+                "category": "Approval",
+                "owner": "AWS",
+                "provider": "Manual",
+                "version": "1",
+            }
+        },
+    }
+    if answer:
+        detail["updatedBy"] = answer["caller"]
+        detail["output"] = {"executionResult": {"externalExecutionSummary": answer["result"]["summary"]}}
+    return detail
+
+
+def list_action_executions(response: Any) -> str:
+    """The manual approvals of the pipeline (`_approval_detail`), those of one execution with the filter."""
+    pipeline = response._get_param("pipelineName")
+    wanted = (response._get_param("filter") or {}).get("pipelineExecutionId")
+    from moto.codepipeline.models import codepipeline_backends
+
+    if pipeline not in codepipeline_backends[response.current_account][response.region].pipelines:
+        raise _error(
+            "PipelineNotFoundException",
+            f"Account '{response.current_account}' does not have a pipeline with name '{pipeline}'",
+        )
+    details = []
+    with _JOBS_LOCK:
+        for approval in APPROVALS.values():
+            if (approval["accountId"], approval["pipelineName"]) != (response.current_account, pipeline):
+                continue
+            if wanted and approval["pipelineExecutionId"] != wanted:
+                continue
+            details.append(_approval_detail(approval))
+    return json.dumps({"actionExecutionDetails": details})
+
+
 def _install_codepipeline_jobs() -> None:
     from moto.codepipeline import models as cp_models
     from moto.codepipeline import responses as cp_responses
-    from moto.core.exceptions import JsonRESTError
 
     started = cp_models.PipelineExecution.__init__
 
@@ -147,134 +287,6 @@ def _install_codepipeline_jobs() -> None:
         self.status = "InProgress"
 
     _patch(cp_models.PipelineExecution, "__init__", start_in_progress)
-
-    def _job_for(self: Any) -> dict[str, Any]:
-        job_id = self._get_param("jobId")
-        job = JOBS.get(job_id or "")
-        if job is None or job["accountId"] != self.current_account:
-            raise JsonRESTError("JobNotFoundException", f"The job {job_id} was not found.")
-        if job["status"] != "InProgress":
-            raise JsonRESTError(
-                "InvalidJobStateException", f"The job {job_id} is in state {job['status']}, not InProgress."
-            )
-        return job
-
-    def put_job_success_result(self: Any) -> str:
-        with _JOBS_LOCK:
-            job = _job_for(self)
-            job["status"] = "Succeeded"
-            job["answer"] = {
-                "result": "success",
-                "continuationToken": self._get_param("continuationToken"),
-                "executionDetails": self._get_param("executionDetails"),
-                "outputVariables": self._get_param("outputVariables"),
-                "currentRevision": self._get_param("currentRevision"),
-                "caller": _caller(self),
-            }
-        return "{}"
-
-    def put_job_failure_result(self: Any) -> str:
-        details = self._get_param("failureDetails") or {}
-        if details.get("type") not in {
-            "JobFailed",
-            "ConfigurationError",
-            "PermissionError",
-            "RevisionOutOfSync",
-            "RevisionUnavailable",
-            "SystemUnavailable",
-        } or not details.get("message"):
-            raise JsonRESTError("ValidationException", "failureDetails needs a valid type and a message.")
-        with _JOBS_LOCK:
-            job = _job_for(self)
-            job["status"] = "Failed"
-            job["answer"] = {"result": "failure", "failureDetails": details, "caller": _caller(self)}
-        return "{}"
-
-    def get_job_details(self: Any) -> str:
-        with _JOBS_LOCK:
-            job = JOBS.get(self._get_param("jobId") or "")
-            if job is None or job["accountId"] != self.current_account:
-                raise JsonRESTError(
-                    "JobNotFoundException", f"The job {self._get_param('jobId')} was not found."
-                )
-            return json.dumps(
-                {"jobDetails": {"id": job["id"], "accountId": job["accountId"], "data": job["data"]}}
-            )
-
-    def put_approval_result(self: Any) -> str:
-        token = self._get_param("token")
-        result = self._get_param("result") or {}
-        with _JOBS_LOCK:
-            approval = APPROVALS.get(token or "")
-            where = (
-                self._get_param("pipelineName"),
-                self._get_param("stageName"),
-                self._get_param("actionName"),
-            )
-            if (
-                approval is None
-                or approval["accountId"] != self.current_account
-                or where != (approval["pipelineName"], approval["stageName"], approval["actionName"])
-            ):
-                raise JsonRESTError("InvalidApprovalTokenException", "The approval token is not valid.")
-            if approval["status"] != "InProgress":
-                raise JsonRESTError(
-                    "ApprovalAlreadyCompletedException", "The approval was already completed."
-                )
-            if result.get("status") not in ("Approved", "Rejected") or not result.get("summary"):
-                raise JsonRESTError(
-                    "ValidationException", "result needs status Approved|Rejected and a summary."
-                )
-            approval["status"] = result["status"]
-            approval["answer"] = {"result": result, "caller": _caller(self), "approvedAt": time.time()}
-            return json.dumps({"approvedAt": approval["answer"]["approvedAt"]})
-
-    def list_action_executions(self: Any) -> str:
-        """The manual approvals of the pipeline, as ActionExecutionDetail: updatedBy is the identity that
-        answered, output.executionResult.externalExecutionSummary its summary
-        (https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_ActionExecutionDetail.html)."""
-        pipeline = self._get_param("pipelineName")
-        wanted = (self._get_param("filter") or {}).get("pipelineExecutionId")
-        from moto.codepipeline.models import codepipeline_backends
-
-        if pipeline not in codepipeline_backends[self.current_account][self.region].pipelines:
-            raise JsonRESTError(
-                "PipelineNotFoundException",
-                f"Account '{self.current_account}' does not have a pipeline with name '{pipeline}'",
-            )
-        details = []
-        with _JOBS_LOCK:
-            for approval in APPROVALS.values():
-                if (approval["accountId"], approval["pipelineName"]) != (self.current_account, pipeline):
-                    continue
-                if wanted and approval["pipelineExecutionId"] != wanted:
-                    continue
-                answer = approval["answer"] or {}
-                status = {"Approved": "Succeeded", "Rejected": "Failed"}.get(approval["status"], "InProgress")
-                detail = {
-                    "pipelineExecutionId": approval["pipelineExecutionId"],
-                    "actionExecutionId": approval["actionExecutionId"],
-                    "stageName": approval["stageName"],
-                    "actionName": approval["actionName"],
-                    "startTime": approval["startTime"],
-                    "lastUpdateTime": answer.get("approvedAt", approval["startTime"]),
-                    "status": status,
-                    "input": {
-                        "actionTypeId": {
-                            "category": "Approval",
-                            "owner": "AWS",
-                            "provider": "Manual",
-                            "version": "1",
-                        }
-                    },
-                }
-                if answer:
-                    detail["updatedBy"] = answer["caller"]
-                    detail["output"] = {
-                        "executionResult": {"externalExecutionSummary": answer["result"]["summary"]}
-                    }
-                details.append(detail)
-        return json.dumps({"actionExecutionDetails": details})
 
     for function in (
         put_job_success_result,
