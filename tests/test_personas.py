@@ -177,16 +177,20 @@ def test_key_administrators_cannot_use_the_key():
 
 
 def test_people_use_the_key_only_through_s3_for_exactly_what_s3_needs():
-    people = {sid: st for sid, st in key_statements().items() if sid.startswith("UseS3Access")}
+    # Every key use through S3 (people, and C's deployer, which only reads the pinned model): kms:Decrypt to
+    # read, kms:GenerateDataKey as well to write, always with kms:ViaService s3.
+    through_s3 = {sid: st for sid, st in key_statements().items() if sid.startswith("UseS3Access")}
     by_principal = {}
-    for st in people.values():
+    for st in through_s3.values():
         assert st["Condition"]["StringEquals"] == {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
-        assert st["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
-        by_principal[st["Condition"]["ArnLike"]["aws:PrincipalArn"]] = st["Principal"]["AWS"]
+        principal = st["Condition"]["ArnLike"]["aws:PrincipalArn"]
+        by_principal[principal] = (st["Principal"]["AWS"], st["Action"])
+    writes = ["kms:Decrypt", "kms:GenerateDataKey"]
     assert by_principal == {
-        "arn:aws:iam::111111111111:role/ml-data-writer": "arn:aws:iam::111111111111:root",
-        "arn:aws:iam::444444444444:role/ingestion": "arn:aws:iam::444444444444:root",
-        "arn:aws:iam::111111111111:role/ml-source-writer": "arn:aws:iam::111111111111:root",
+        "arn:aws:iam::111111111111:role/ml-data-writer": ("arn:aws:iam::111111111111:root", writes),
+        "arn:aws:iam::444444444444:role/ingestion": ("arn:aws:iam::444444444444:root", writes),
+        "arn:aws:iam::111111111111:role/ml-source-writer": ("arn:aws:iam::111111111111:root", writes),
+        "arn:aws:iam::333333333333:role/mlops-deployer": ("arn:aws:iam::333333333333:root", "kms:Decrypt"),
     }
 
 
