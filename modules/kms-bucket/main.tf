@@ -34,6 +34,30 @@ locals {
   }
   all_writers = distinct([for a in var.access : a.principal_arn if length(a.write_prefixes) + length(a.write_keys) > 0])
 
+  # Listing limited to prefixes, by statement id. ListBucket: the s3:prefix of the ListObjects request must lie
+  # under one of list_prefixes (StringLike;
+  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#condition-key-bucket-ops-1).
+  # ListObjectVersions is authorized as s3:ListBucketVersions on the bucket ("you must have permission to perform
+  # the s3:ListBucketVersions action", S3 API Reference, "ListObjectVersions",
+  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html), whose condition keys include
+  # s3:prefix (Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). StringEquals: the
+  # request's prefix must be one of list_versions_prefixes; a request without a prefix (the whole bucket) has no
+  # s3:prefix and matches nothing, so AWS refuses it.
+  prefix_listings = merge(
+    {
+      for i, a in var.access : "ListPrefixes${i}" => {
+        grant    = i, action = "s3:ListBucket", test = "StringLike"
+        prefixes = [for p in a.list_prefixes : "${trimsuffix(p, "*")}*"]
+      } if length(a.list_prefixes) > 0
+    },
+    {
+      for i, a in var.access : "ListVersions${i}" => {
+        grant = i, action = "s3:ListBucketVersions", test = "StringEquals", prefixes = a.list_versions_prefixes
+      } if length(a.list_versions_prefixes) > 0
+    },
+  )
+
   # Account principal plus aws:PrincipalArn: the role may live in an account that is applied later. ArnLike only
   # where the entry is an IAM Identity Center pattern; an exact ARN is compared with ArnEquals.
   grants = {
@@ -321,57 +345,27 @@ data "aws_iam_policy_document" "bucket" {
     }
   }
 
-  # Listing limited to prefixes: the s3:prefix of the ListObjects request must lie under one of them.
-  # https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html#condition-key-bucket-ops-1
+  # Listings limited to prefixes (local.prefix_listings): ListBucket under list_prefixes, ListBucketVersions with
+  # exactly one of list_versions_prefixes.
   dynamic "statement" {
-    for_each = { for i, a in var.access : i => a if length(a.list_prefixes) > 0 }
+    for_each = local.prefix_listings
     content {
-      sid       = "ListPrefixes${statement.key}"
-      actions   = ["s3:ListBucket"]
+      sid       = statement.key
+      actions   = [statement.value.action]
       resources = [local.bucket_arn]
       principals {
         type        = "AWS"
-        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
+        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.value.grant].account}:root"]
       }
       condition {
-        test     = local.grants[statement.key].test
+        test     = local.grants[statement.value.grant].test
         variable = "aws:PrincipalArn"
-        values   = [statement.value.principal_arn]
+        values   = [local.grants[statement.value.grant].principal]
       }
       condition {
-        test     = "StringLike"
+        test     = statement.value.test
         variable = "s3:prefix"
-        values   = [for p in statement.value.list_prefixes : "${trimsuffix(p, "*")}*"]
-      }
-    }
-  }
-
-  # ListObjectVersions limited to exact prefixes: it is authorized as s3:ListBucketVersions on the bucket ("you
-  # must have permission to perform the s3:ListBucketVersions action", S3 API Reference, "ListObjectVersions",
-  # https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectVersions.html), whose condition keys include
-  # s3:prefix (Service Authorization Reference, "Actions, resources, and condition keys for Amazon S3",
-  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html). StringEquals: the
-  # request's prefix must be one of these; a request without a prefix (the whole bucket) has no s3:prefix and
-  # matches nothing, so AWS refuses it.
-  dynamic "statement" {
-    for_each = { for i, a in var.access : i => a if length(a.list_versions_prefixes) > 0 }
-    content {
-      sid       = "ListVersions${statement.key}"
-      actions   = ["s3:ListBucketVersions"]
-      resources = [local.bucket_arn]
-      principals {
-        type        = "AWS"
-        identifiers = ["arn:${local.partition}:iam::${local.grants[statement.key].account}:root"]
-      }
-      condition {
-        test     = local.grants[statement.key].test
-        variable = "aws:PrincipalArn"
-        values   = [statement.value.principal_arn]
-      }
-      condition {
-        test     = "StringEquals"
-        variable = "s3:prefix"
-        values   = statement.value.list_versions_prefixes
+        values   = statement.value.prefixes
       }
     }
   }
