@@ -1,5 +1,6 @@
 # Account A (shared services): the artifact bucket and its CMK, the pipeline, and the role through which account C
-# reports back to it. B's and C's roles are named by the contract: they do not exist yet when this is applied.
+# reports back to it (modules/codepipeline). B's and C's roles are named by the contract, and what A grants them is
+# the contract's too: they do not exist yet when this is applied.
 module "contract" {
   source = "../../modules/contract"
 
@@ -27,40 +28,10 @@ module "artifacts" {
   key_alias                 = local.a.key_alias
   tags                      = var.tags
 
-  access = concat([
-    {
-      principal_arn  = local.a.pipeline_role_arn
-      read_prefixes  = [local.prefixes.pipeline, local.prefixes.source]
-      write_prefixes = [local.prefixes.pipeline]
-      list           = true
-    },
-    # B's action role reads the source artifact and writes the training output artifact for the pipeline: only
-    # these two artifact folders (key patterns of the contract, the artifact name's first 10 characters and "*").
-    { principal_arn = local.b.action_role_arn, read_prefixes = [local.prefixes.source_artifact], write_prefixes = [local.prefixes.training_output] },
-    # SageMaker training reads the data, writes the model and (spot) checkpoints.
-    {
-      principal_arn  = local.b.sagemaker_role_arn
-      read_prefixes  = [local.prefixes.data, local.prefixes.checkpoints]
-      write_prefixes = [local.prefixes.models, local.prefixes.checkpoints]
-      list           = true
-    },
-    # The Step Functions role starts the training job with the CMK for output and volume: it needs key grants only.
-    # It also pins each model that passed the gate: an in-place CopyObject of models/<job>/output/model.tar.gz
-    # (read and write under models/; its identity policy narrows both to the job archives, writes to copies).
-    # Before training it records the data versions: ListObjectVersions of exactly the two channel prefixes
-    # (modules/training-sfn output data_channel_prefixes; tests/test_contract.py checks that they agree).
-    {
-      principal_arn          = local.b.sfn_role_arn
-      read_prefixes          = [local.prefixes.models]
-      write_prefixes         = [local.prefixes.models]
-      list_versions_prefixes = [for channel in ["train", "validation"] : "${local.prefixes.data}${channel}/"]
-    },
-    # C's action role reads the training output artifact that the deployer receives, and nothing else.
-    { principal_arn = local.c.action_role_arn, read_prefixes = [local.prefixes.training_output] },
-    # C's deployer copies the pinned model version into C's own store (its model role reads only that store,
-    # nothing here); through S3 only.
-    { principal_arn = local.c.deployer_role_arn, read_prefixes = [local.prefixes.models], key_use = "s3" },
-    ], [
+  # The workload roles' grants are the contract's (modules/contract, output grants: A's pipeline role, B's and C's
+  # roles, each with why), the same objects B's and C's action roles build their identity policies from; their keys
+  # sort in the order this list has always had, which numbers its statements. Only the people come from variables.
+  access = concat(values(module.contract.grants), [
     # People (modules/personas has their identity policies): they use the key only through S3, for their own objects.
     for arn in var.data_writers : {
       principal_arn  = arn
@@ -77,32 +48,11 @@ module "artifacts" {
   ])
 }
 
-data "aws_iam_policy_document" "callback" {
-  statement {
-    sid     = "ReportDeploymentResult"
-    actions = ["codepipeline:PutJobFailureResult", "codepipeline:PutJobSuccessResult"]
-    # AWS supports no resource-level permission for these job actions: "*" is the only valid resource.
-    resources = ["*"]
-  }
-
-  # The deployer reads who approved the execution (the Approve action's execution: its updatedBy and summary) for
-  # the release record. ListActionExecutions is authorized on the pipeline (resource type pipeline, required:
-  # Service Authorization Reference, CodePipeline,
-  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html).
-  statement {
-    sid       = "ReadApprover"
-    actions   = ["codepipeline:ListActionExecutions"]
-    resources = [local.a.pipeline_arn]
-  }
-}
-
-module "callback_role" {
-  source = "../../modules/cross-account-role"
-
-  name              = local.a.callback_role_name
-  trusted_role_arns = [local.c.deployer_role_arn]
-  policies          = { report-deployment = data.aws_iam_policy_document.callback.json }
-  tags              = var.tags
+# The callback role (C's deployer reports job results through it) is the pipeline module's (modules/codepipeline,
+# iam.tf), with the pipeline's other IAM.
+moved {
+  from = module.callback_role
+  to   = module.pipeline.module.callback_role
 }
 
 # The repository lives outside the pipeline module: replacing or destroying the pipeline never destroys it.
@@ -156,9 +106,10 @@ module "pipeline" {
   }
 
   deploy = {
-    action_role_arn   = local.c.action_role_arn
-    callback_role_arn = local.a.callback_role_arn # contract name, known at plan time; created above
-    function_name     = local.c.deployer_arn
+    action_role_arn    = local.c.action_role_arn
+    callback_role_name = local.a.callback_role_name
+    deployer_role_arn  = local.c.deployer_role_arn
+    function_name      = local.c.deployer_arn
   }
 }
 

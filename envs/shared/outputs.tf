@@ -28,7 +28,7 @@ output "artifact_prefixes" {
 
 output "callback_role_arn" {
   description = "Role that C's deployer assumes to report job results to the pipeline."
-  value       = module.callback_role.role_arn
+  value       = module.pipeline.callback_role_arn
 }
 
 output "contract" {

@@ -1,5 +1,6 @@
 # The pipeline service role: trusted by CodePipeline for this pipeline only; least privilege on the artifact prefix,
-# the CMK, the two cross-account action roles, the approval topic and the source.
+# the CMK, the two cross-account action roles, the approval topic and the source. And the callback role, through
+# which the deployer in account C answers the Deploy stage's jobs (at the end of this file).
 
 data "aws_iam_policy_document" "trust" {
   statement {
@@ -132,4 +133,37 @@ resource "aws_iam_role_policy" "this" {
   name   = "pipeline"
   role   = aws_iam_role.this.name
   policy = data.aws_iam_policy_document.this.json
+}
+
+# The callback role: C's deployer (the Lambda behind Verify and Deploy, deploy.function_name) assumes it to report
+# the job result to this pipeline and to read who approved. It trusts exactly the deployer's execution role
+# (deploy.deployer_role_arn; modules/cross-account-role: account principal plus aws:PrincipalArn, valid before
+# that role exists). Its ARN is built from its name (local.callback_role_arn), so the actions' UserParameters are
+# known at plan time.
+data "aws_iam_policy_document" "callback" {
+  statement {
+    sid     = "ReportDeploymentResult"
+    actions = ["codepipeline:PutJobFailureResult", "codepipeline:PutJobSuccessResult"]
+    # AWS supports no resource-level permission for these job actions: "*" is the only valid resource.
+    resources = ["*"]
+  }
+
+  # The deployer reads who approved the execution (the Approve action's execution: its updatedBy and summary) for
+  # the release record. ListActionExecutions is authorized on the pipeline (resource type pipeline, required:
+  # Service Authorization Reference, CodePipeline,
+  # https://docs.aws.amazon.com/service-authorization/latest/reference/list_awscodepipeline.html).
+  statement {
+    sid       = "ReadApprover"
+    actions   = ["codepipeline:ListActionExecutions"]
+    resources = [local.pipeline_arn]
+  }
+}
+
+module "callback_role" {
+  source = "../cross-account-role"
+
+  name              = var.deploy.callback_role_name
+  trusted_role_arns = [var.deploy.deployer_role_arn]
+  policies          = { report-deployment = data.aws_iam_policy_document.callback.json }
+  tags              = var.tags
 }

@@ -15,11 +15,13 @@ locals {
 
   source_type = var.pipeline_source.type
 
-  role_arn     = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
-  pipeline_arn = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.name}"
-  topic_name   = "${var.name}-approval"
-  topic_arn    = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
-  rule_name    = "${var.name}-source"
+  role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.role_name}"
+  # The callback role (iam.tf), by name: its ARN is in the Lambda actions' UserParameters, known at plan time.
+  callback_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${var.deploy.callback_role_name}"
+  pipeline_arn      = "arn:${local.partition}:codepipeline:${local.region}:${local.account_id}:${var.name}"
+  topic_name        = "${var.name}-approval"
+  topic_arn         = "arn:${local.partition}:sns:${local.region}:${local.account_id}:${local.topic_name}"
+  rule_name         = "${var.name}-source"
   # PutApprovalResult is authorized on <pipeline ARN>/<stage>/<action> (modules/personas grants it to approvers).
   approval_action_arn = "${local.pipeline_arn}/Approve/Approve"
   rule_arn            = "arn:${local.partition}:events:${local.region}:${local.account_id}:rule/${local.rule_name}"
@@ -171,7 +173,7 @@ resource "aws_codepipeline" "this" {
       configuration = {
         FunctionName = var.deploy.function_name
         UserParameters = jsonencode({
-          callback_role_arn     = var.deploy.callback_role_arn
+          callback_role_arn     = local.callback_role_arn
           mode                  = "verify"
           pipeline_execution_id = "#{codepipeline.PipelineExecutionId}"
         })
@@ -214,7 +216,7 @@ resource "aws_codepipeline" "this" {
         # Exactly the user parameters of docs/interfaces.md (jsonencode sorts the keys). approved is what the
         # approver saw (Verify's output variables): the deployer deploys that model or nothing.
         UserParameters = jsonencode({
-          callback_role_arn      = var.deploy.callback_role_arn
+          callback_role_arn      = local.callback_role_arn
           mode                   = "deploy"
           pipeline_execution_id  = "#{codepipeline.PipelineExecutionId}"
           training_execution_arn = "#{Train.ExecutionArn}"

@@ -8,6 +8,11 @@ output "approval_topic_arn" {
   value       = aws_sns_topic.this.arn
 }
 
+output "callback_role_arn" {
+  description = "ARN of the callback role (deploy.callback_role_name): the deployer's execution role in account C (deploy.deployer_role_arn, the only principal it trusts) assumes it to report job results (codepipeline:PutJobSuccessResult, PutJobFailureResult) and to read who approved (codepipeline:ListActionExecutions on this pipeline)."
+  value       = module.callback_role.role_arn
+}
+
 output "event_rule_arn" {
   description = "ARN of the EventBridge rule that starts the pipeline on a source change (null for codeconnections, which uses the pipeline's V2 trigger)."
   value       = one(aws_cloudwatch_event_rule.this[*].arn)

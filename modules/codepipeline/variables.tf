@@ -96,11 +96,12 @@ variable "config_file" {
 }
 
 variable "deploy" {
-  description = "Deploy stage (account C): the action role that CodePipeline assumes to invoke the deployer Lambda, the function's name (or ARN, in the action role's account) and the callback role in account A that the deployer assumes to report the job result."
+  description = "Deploy stage (account C): the action role that CodePipeline assumes to invoke the deployer Lambda, the function's name (or ARN, in the action role's account), and the callback role this module creates in account A (callback_role_name, contract shared.callback_role_name), which the deployer assumes to report the job result and which trusts exactly the deployer's execution role (deployer_role_arn, in the action role's account)."
   type = object({
-    action_role_arn   = string
-    callback_role_arn = string
-    function_name     = string
+    action_role_arn    = string
+    callback_role_name = string
+    deployer_role_arn  = string
+    function_name      = string
   })
   nullable = false
 
@@ -110,13 +111,18 @@ variable "deploy" {
   }
 
   validation {
-    condition     = can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.deploy.callback_role_arn))
-    error_message = "deploy.callback_role_arn must be an IAM role ARN such as arn:aws:iam::111111111111:role/mlops-pipeline-callback."
+    condition     = can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.deploy.callback_role_name))
+    error_message = "deploy.callback_role_name must be a valid IAM role name such as mlops-pipeline-callback: 1-64 letters, digits and + = , . @ _ -."
   }
 
   validation {
-    condition     = !can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.deploy.callback_role_arn)) || !can(regex("^arn:aws(-cn|-us-gov)?:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.artifact_kms_key_arn)) || try(split(":", var.deploy.callback_role_arn)[4] == split(":", var.artifact_kms_key_arn)[4], true)
-    error_message = "deploy.callback_role_arn must be a role in the pipeline's account (the account of artifact_kms_key_arn): the deployer reports back through account A."
+    condition     = can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,64}$", var.deploy.deployer_role_arn))
+    error_message = "deploy.deployer_role_arn must be an exact IAM role ARN such as arn:aws:iam::333333333333:role/mlops-deployer (the only role the callback role trusts; no wildcard, not an account root)."
+  }
+
+  validation {
+    condition     = try(split(":", var.deploy.deployer_role_arn)[4] == split(":", var.deploy.action_role_arn)[4], true)
+    error_message = "deploy.deployer_role_arn must be in the same account as deploy.action_role_arn: the deployer runs in the account whose role invokes it."
   }
 
   validation {

@@ -12,9 +12,10 @@ training = {
 }
 
 deploy = {
-  action_role_arn   = "arn:aws:iam::333333333333:role/mlops-deploy-action"
-  callback_role_arn = "arn:aws:iam::111111111111:role/mlops-pipeline-callback"
-  function_name     = "mlops-deployer"
+  action_role_arn    = "arn:aws:iam::333333333333:role/mlops-deploy-action"
+  callback_role_name = "mlops-pipeline-callback"
+  deployer_role_arn  = "arn:aws:iam::333333333333:role/mlops-deployer"
+  function_name      = "mlops-deployer"
 }
 
 tags = {

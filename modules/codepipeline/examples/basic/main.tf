@@ -16,9 +16,10 @@ module "pipeline" {
     state_machine_arn = "arn:aws:states:eu-west-1:222222222222:stateMachine:mlops-training"
   }
   deploy = {
-    action_role_arn   = "arn:aws:iam::333333333333:role/mlops-deploy-action"
-    callback_role_arn = "arn:aws:iam::111111111111:role/mlops-pipeline-callback"
-    function_name     = "mlops-deployer"
+    action_role_arn    = "arn:aws:iam::333333333333:role/mlops-deploy-action"
+    callback_role_name = "mlops-pipeline-callback"
+    deployer_role_arn  = "arn:aws:iam::333333333333:role/mlops-deployer"
+    function_name      = "mlops-deployer"
   }
   approval = { emails = ["ml-approvers@example.com"], timeout_in_minutes = 1440 }
 
