@@ -1,5 +1,7 @@
 # Account C (production): the deployer Lambda, C's model store and model package group, the SageMaker model
-# execution role, and the action role through which account A's pipeline invokes the deployer. Every name comes from the contract, computed from A's outputs.
+# execution role, and the action role through which account A's pipeline invokes the deployer. Every name and ARN
+# comes from the contract, computed from A's contract output; from A's state C reads only what cannot be derived:
+# the artifact CMK's ARN.
 module "contract" {
   source = "../../modules/contract"
 
@@ -10,16 +12,18 @@ module "contract" {
 }
 
 locals {
-  c       = module.contract.production
-  account = local.shared.contract.accounts.production
+  a        = module.contract.shared
+  c        = module.contract.production
+  prefixes = module.contract.artifact_prefixes
+  account  = module.contract.accounts.production
 }
 
 module "log_key" {
   source = "../../modules/kms-key"
 
   administrators  = var.key_administrators
-  alias           = "alias/${local.shared.contract.prefix}-deployer-logs"
-  cloudwatch_logs = { account_id = local.account, region = local.shared.contract.region }
+  alias           = "alias/${module.contract.prefix}-deployer-logs"
+  cloudwatch_logs = { account_id = local.account, region = module.contract.region }
   description     = "Encrypts the deployer's logs"
   tags            = var.tags
 }
@@ -28,9 +32,9 @@ module "deployer" {
   source = "../../modules/prod-deployer"
 
   account_id           = local.account
-  artifact_bucket_arn  = local.shared.artifact_bucket_arn
+  artifact_bucket_arn  = local.a.bucket_arn
   artifact_kms_key_arn = local.shared.artifact_kms_key_arn
-  callback_role_arn    = local.shared.callback_role_arn
+  callback_role_arn    = local.a.callback_role_arn
   endpoint             = var.endpoint
   endpoint_name        = local.c.endpoint_name
   function_name        = local.c.deployer_name
@@ -38,11 +42,11 @@ module "deployer" {
   log_kms_key_arn      = module.log_key.key_arn
   log_retention_days   = var.deployer.log_retention_days
   memory_mb            = var.deployer.memory_mb
-  model_prefix         = local.shared.artifact_prefixes.models
+  model_prefix         = local.prefixes.models
   model_role_name      = local.c.model_role_name
   name_prefix          = local.c.sagemaker_prefix
   package_file         = var.package_file
-  pipeline_name        = local.shared.pipeline_name
+  pipeline_name        = local.a.pipeline_name
   training_job_prefix  = module.contract.training.training_job_prefix
   xgboost_image_tag    = var.xgboost_image_tag
 
@@ -57,39 +61,31 @@ module "deployer" {
   timeout_seconds                = var.deployer.timeout_seconds
 }
 
-# What CodePipeline does with C's action role: invoke the deployer and read the training output artifact.
-data "aws_iam_policy_document" "action" {
-  statement {
-    sid       = "InvokeDeployer"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [local.c.deployer_arn]
-  }
-  statement {
-    sid     = "FindDeployer"
-    actions = ["lambda:ListFunctions"]
-    # lambda:ListFunctions supports no resource-level permission: "*" is the only valid resource.
-    resources = ["*"]
-  }
-  # Only the training output artifact, the one input artifact of Verify and Deploy: CodePipeline stores it under
-  # <pipeline folder>/<artifact name truncated>/, a key pattern the contract derives (modules/contract:
-  # artifact_prefixes.training_output, the artifact name's first 10 characters and "*").
-  statement {
-    sid       = "ReadTrainingOutputArtifact"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.training_output}"]
-  }
-  statement {
-    sid       = "ArtifactKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey"]
-    resources = [local.shared.artifact_kms_key_arn]
+# What CodePipeline does with C's action role: invoke the deployer (Verify and Deploy) and read their one input,
+# the training output artifact, in A's bucket: exactly C's action role's grant in the contract, which A's bucket
+# and key policies grant too.
+module "action_role" {
+  source = "../../modules/pipeline-action-role"
+
+  artifact_bucket_arn  = local.a.bucket_arn
+  artifact_kms_key_arn = local.shared.artifact_kms_key_arn
+  grant                = module.contract.grants.c_action
+  pipeline_role_arn    = local.a.pipeline_role_arn
+  policy_name          = "invoke-deployer"
+  tags                 = var.tags
+
+  action = {
+    function_arn = local.c.deployer_arn
   }
 }
 
-module "action_role" {
-  source = "../../modules/cross-account-role"
+# The role was a modules/cross-account-role call; it is that module's call inside modules/pipeline-action-role.
+moved {
+  from = module.action_role.aws_iam_role.this
+  to   = module.action_role.module.role.aws_iam_role.this
+}
 
-  name              = local.c.action_role_name
-  trusted_role_arns = [local.shared.pipeline_role_arn]
-  policies          = { invoke-deployer = data.aws_iam_policy_document.action.json }
-  tags              = var.tags
+moved {
+  from = module.action_role.aws_iam_role_policy.this["invoke-deployer"]
+  to   = module.action_role.module.role.aws_iam_role_policy.this["invoke-deployer"]
 }

@@ -1,5 +1,6 @@
 # Account B (training): the state machine that trains the model, its roles, and the action role through which
-# account A's pipeline starts it. Every name comes from the contract, computed from A's outputs.
+# account A's pipeline starts it. Every name and ARN comes from the contract, computed from A's contract output;
+# from A's state B reads only what cannot be derived: the artifact CMK's ARN.
 module "contract" {
   source = "../../modules/contract"
 
@@ -10,17 +11,18 @@ module "contract" {
 }
 
 locals {
-  b         = module.contract.training
-  region    = local.shared.contract.region
-  account   = local.shared.contract.accounts.training
-  partition = local.shared.contract.partition
+  a        = module.contract.shared
+  b        = module.contract.training
+  prefixes = module.contract.artifact_prefixes
+  region   = module.contract.region
+  account  = module.contract.accounts.training
 }
 
 module "log_key" {
   source = "../../modules/kms-key"
 
   administrators  = var.key_administrators
-  alias           = "alias/${local.shared.contract.prefix}-training-logs"
+  alias           = "alias/${module.contract.prefix}-training-logs"
   description     = "Encrypts the training state machine's logs"
   tags            = var.tags
   cloudwatch_logs = { account_id = local.account, region = local.region }
@@ -30,16 +32,16 @@ module "training" {
   source = "../../modules/training-sfn"
 
   account_id           = local.account
-  artifact_bucket_name = local.shared.artifact_bucket_name
+  artifact_bucket_name = local.a.bucket_name
   artifact_kms_key_arn = local.shared.artifact_kms_key_arn
-  checkpoint_prefix    = local.shared.artifact_prefixes.checkpoints
-  data_prefix          = local.shared.artifact_prefixes.data
+  checkpoint_prefix    = local.prefixes.checkpoints
+  data_prefix          = local.prefixes.data
   instance_count       = var.training.instance_count
   instance_type        = var.training.instance_type
   log_kms_key_arn      = module.log_key.key_arn
   log_retention_days   = var.log_retention_days
   max_runtime_seconds  = var.training.max_runtime_seconds
-  model_prefix         = local.shared.artifact_prefixes.models
+  model_prefix         = local.prefixes.models
   quality_gate         = var.quality_gate
   sagemaker_role_name  = local.b.sagemaker_role_name
   sfn_role_name        = local.b.sfn_role_name
@@ -52,44 +54,30 @@ module "training" {
 }
 
 # What CodePipeline does with B's action role: start and watch the execution, read its input (the source
-# artifact) and write its output (the training output artifact) in A's bucket.
-data "aws_iam_policy_document" "action" {
-  statement {
-    sid       = "RunTraining"
-    actions   = ["states:DescribeStateMachine", "states:StartExecution"]
-    resources = [local.b.state_machine_arn]
-  }
-  statement {
-    sid       = "WatchTraining"
-    actions   = ["states:DescribeExecution", "states:StopExecution"]
-    resources = ["arn:${local.partition}:states:${local.region}:${local.account}:execution:${local.b.state_machine_name}:*"]
-  }
-  # Only the two artifacts of the Train action: it reads the source artifact and writes the training output.
-  # CodePipeline stores each under <pipeline folder>/<artifact name truncated>/, key patterns the contract derives
-  # (modules/contract: artifact_prefixes.source_artifact and .training_output, the artifact name's first 10
-  # characters and "*").
-  statement {
-    sid       = "ReadSourceArtifact"
-    actions   = ["s3:GetObject", "s3:GetObjectVersion"]
-    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.source_artifact}"]
-  }
-  statement {
-    sid       = "WriteTrainingOutputArtifact"
-    actions   = ["s3:PutObject"]
-    resources = ["${local.shared.artifact_bucket_arn}/${local.shared.artifact_prefixes.training_output}"]
-  }
-  statement {
-    sid       = "ArtifactKey"
-    actions   = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
-    resources = [local.shared.artifact_kms_key_arn]
+# artifact) and write its output (the training output artifact) in A's bucket: exactly B's action role's grant in
+# the contract, which A's bucket and key policies grant too.
+module "action_role" {
+  source = "../../modules/pipeline-action-role"
+
+  artifact_bucket_arn  = local.a.bucket_arn
+  artifact_kms_key_arn = local.shared.artifact_kms_key_arn
+  grant                = module.contract.grants.b_action
+  pipeline_role_arn    = local.a.pipeline_role_arn
+  policy_name          = "run-training"
+  tags                 = var.tags
+
+  action = {
+    state_machine_arn = local.b.state_machine_arn
   }
 }
 
-module "action_role" {
-  source = "../../modules/cross-account-role"
+# The role was a modules/cross-account-role call; it is that module's call inside modules/pipeline-action-role.
+moved {
+  from = module.action_role.aws_iam_role.this
+  to   = module.action_role.module.role.aws_iam_role.this
+}
 
-  name              = local.b.action_role_name
-  trusted_role_arns = [local.shared.pipeline_role_arn]
-  policies          = { run-training = data.aws_iam_policy_document.action.json }
-  tags              = var.tags
+moved {
+  from = module.action_role.aws_iam_role_policy.this["run-training"]
+  to   = module.action_role.module.role.aws_iam_role_policy.this["run-training"]
 }
