@@ -2,13 +2,15 @@
 
 A is applied first and names B's and C's roles before they exist; B and C read A's outputs. This checks that
 every role ARN A grants or assumes is one that B or C creates, that every role in B and C that uses A's key or
-bucket is granted by A, that B's and C's action roles trust exactly A's pipeline role, and that everything
-B and C
-read from A's remote state is an output of A.
+bucket is granted by A, that B's and C's action roles trust exactly A's pipeline role, that B and C read from
+A's remote state only what the contract cannot derive (the CMK's ARN, and the contract's own inputs), and that
+each cross-account grant exists once: A's bucket and key policies grant every role exactly its grant in the
+contract (modules/contract output grants), and B's and C's action role policies are built from the same grant.
 """
 
 import json
 import re
+from functools import cache
 
 import pytest
 
@@ -172,6 +174,11 @@ def test_b_and_c_read_only_outputs_that_a_has():
             used |= set(re.findall(r"local\.shared\.([a-z_]+)", tf.read_text()))
         assert used, f"{env} reads nothing from A?"
         assert used <= a_outputs, f"{env} reads {used - a_outputs}, which A does not output"
+        # Every name and ARN comes from the contract (module.contract, called with A's contract output); from
+        # A's state only what cannot be derived: the CMK's ARN (KMS chooses the key ID).
+        derivable = used - {"contract", "artifact_kms_key_arn"}
+        assert not derivable, f"{env} reads {derivable} from A's state: take it from the contract"
+        assert used == {"contract", "artifact_kms_key_arn"}
 
 
 def test_test_outputs_match_what_a_plans():
@@ -217,10 +224,9 @@ def test_the_action_roles_grants_are_the_pipelines_artifact_folders():
 
     objects = {k: f"{BUCKET_ARN}/{prefixes[k]}" for k in ("source_artifact", "training_output")}
 
-    # A's side (module "artifacts" access in envs/shared: B's action role reads source_artifact and writes
-    # training_output, C's reads training_output) renders into A's bucket policy, unknown at plan time
-    # (it names the key created in the same apply): the applied access proof (tests/access) checks it.
-    # B's and C's identity policies: the same objects, and no other object of A's bucket.
+    # A's side (the contract's grants b_action and c_action) is proven equal to B's and C's by
+    # test_action_role_policy_is_built_from_its_contract_grant; here: B's and C's identity policies name these
+    # objects, and no other object of A's bucket.
     def s3_objects(env: str, role: str) -> dict[str, set[str]]:
         found: dict[str, set[str]] = {}
         for doc in policies_of(env)[role]:
@@ -251,12 +257,211 @@ def test_a_grants_the_sfn_role_the_listing_of_exactly_the_channels_b_lists():
     assert identity["Resource"] == BUCKET_ARN
     channels = sorted(listed(identity["Condition"]["StringEquals"]["s3:prefix"]))
     assert channels == ["data/train/", "data/validation/"]
-    # A grants the same prefixes (envs/shared: data prefix + each channel); A's bucket policy is unknown at
-    # plan time, so the prefixes are compared with what envs/shared writes for the SFN role's entry.
-    shared_main = (tfplan.REPO / "envs/shared/main.tf").read_text()
-    entry = re.search(r"principal_arn\s*=\s*local\.b\.sfn_role_arn(.*?)\n\s*\}", shared_main, re.S)
-    assert (
-        entry and 'for channel in ["train", "validation"] : "${local.prefixes.data}${channel}/"' in entry[1]
-    )
     data = TEST_OUTPUTS["artifact_prefixes"]["data"]
     assert [f"{data}{c}/" for c in ("train", "validation")] == channels
+    # A grants the same prefixes: the contract's grant, as A's bucket policy renders it.
+    grant = contract_grants()["b_sfn"]
+    assert sorted(grant["list_versions_prefixes"]) == channels
+    assert bucket_grants(CASES["shared"])[grant["principal_arn"]]["list_versions_prefixes"] == channels
+
+
+# ------------------------------------------------------------------------------ each grant written once
+# modules/contract output grants: per workload role, what it may do in A's artifact bucket and with its CMK.
+# envs/shared passes values(grants) to modules/kms-bucket (A's bucket and key policies); envs/training and
+# envs/production build their action roles from grants.b_action and grants.c_action
+# (modules/pipeline-action-role).
+# The tests below read both sides back from the plans and compare each with the contract's grant.
+GRANT_LISTS = ("read_prefixes", "write_prefixes", "list_prefixes", "list_versions_prefixes")
+KEY_USAGE = ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+
+
+def contract_grants() -> dict[str, dict]:
+    """The contract's grants, from the plan of modules/contract with the envs' contract inputs."""
+    contract = case("module", "contract", "default")
+    outputs = tfplan.planned_outputs(contract.plan())
+    assert {k: outputs[k] for k in ("accounts", "partition", "prefix", "region")} == TEST_OUTPUTS[
+        "contract"
+    ], f"{contract.tfvars} must hold the envs' contract inputs (tests/envs/shared-outputs.tfvars.json)"
+    return outputs["grants"]
+
+
+def rendered(prefix: str) -> str:
+    """A grant prefix as the policies write it (modules/kms-bucket, modules/pipeline-action-role): a prefix
+    ending in "/" gets "*", a pattern ending in "*" keeps its one "*"."""
+    return f"{prefix.removesuffix('*')}*"
+
+
+def as_rendered(grant: dict) -> dict:
+    """A contract grant with its object prefixes written as the policies write them, each list sorted (a
+    policy document's resources and condition values are sets)."""
+    return {
+        **grant,
+        "read_prefixes": sorted(rendered(p) for p in grant["read_prefixes"]),
+        "write_prefixes": sorted(rendered(p) for p in grant["write_prefixes"]),
+        "list_prefixes": sorted(rendered(p) for p in grant["list_prefixes"]),
+        "list_versions_prefixes": sorted(grant["list_versions_prefixes"]),
+    }
+
+
+def module_call_references(env: str, call: str, argument: str) -> list[str]:
+    """What an argument of a module call of the env refers to (the plan's configuration)."""
+    calls = plan(env)["configuration"]["root_module"]["module_calls"]
+    return calls[call]["expressions"][argument].get("references", [])
+
+
+@cache
+def bucket_grants(shared_case: str) -> dict[str, dict]:
+    """Principal ARN -> what A's bucket and key policies grant it, in the attributes of a contract grant
+    (object prefixes as rendered). The bucket policy names the CMK created in the same plan, so its JSON is
+    unknown at plan time; the statements it is rendered from are known: the arguments of its
+    aws_iam_policy_document, which Terraform reads at apply time and records in the plan's resource
+    changes."""
+    shared = case("env", "shared", shared_case).plan()
+    (document,) = [
+        rc["change"]["after"]
+        for rc in shared["resource_changes"]
+        if rc["address"] == "module.artifacts.data.aws_iam_policy_document.bucket"
+    ]
+    found: dict[str, dict] = {}
+    for st in document["statement"]:
+        if (st["effect"] or "Allow") != "Allow":
+            continue
+        (principal,) = [
+            c["values"][0]
+            for c in st["condition"]
+            if c["variable"] == "aws:PrincipalArn" and len(c["values"]) == 1
+        ]
+        account = principal.split(":")[4]
+        assert st["principals"] == [{"type": "AWS", "identifiers": [f"arn:aws:iam::{account}:root"]}], st[
+            "sid"
+        ]
+        grant = found.setdefault(
+            principal, {"principal_arn": principal, "list": False, **{k: [] for k in GRANT_LISTS}}
+        )
+        objects = [
+            r.removeprefix(f"{BUCKET_ARN}/") for r in st["resources"] if r.startswith(f"{BUCKET_ARN}/")
+        ]
+        prefix_condition = [c["values"] for c in st["condition"] if c["variable"] == "s3:prefix"]
+        sid = st["sid"].rstrip("0123456789")
+        if sid == "Read":
+            grant["read_prefixes"] += objects
+        elif sid == "Write":
+            grant["write_prefixes"] += objects
+        elif sid == "List":
+            grant["list"] = True
+        elif sid == "ListPrefixes":
+            grant["list_prefixes"] += prefix_condition[0]
+        elif sid == "ListVersions":
+            grant["list_versions_prefixes"] += prefix_condition[0]
+        else:
+            raise AssertionError(
+                f"A's bucket policy has an Allow statement this test does not know: {st['sid']}"
+            )
+    # Key use, from A's key policy: workload roles use the key directly (UseFrom<account>), people and C's
+    # deployer only through S3 (UseS3Access<i>From<account>, kms:ViaService).
+    (key,) = [r["values"] for r in tfplan.all_resources(shared).values() if r["type"] == "aws_kms_key"]
+    for st in json.loads(key["policy"])["Statement"]:
+        use = (
+            "full"
+            if st["Sid"].startswith("UseFrom")
+            else "s3"
+            if st["Sid"].startswith("UseS3Access")
+            else None
+        )
+        if use:
+            for principal in principal_arn_conditions(json.dumps({"Statement": [st]})):
+                assert found[principal].setdefault("key_use", use) == use, principal
+    return {p: {k: sorted(v) if k in GRANT_LISTS else v for k, v in g.items()} for p, g in found.items()}
+
+
+@pytest.mark.parametrize("shared_case", [CASES["shared"], "s3-personas"])
+def test_a_grants_each_role_exactly_its_contract_grant(shared_case):
+    # envs/shared hands the contract's grants to the bucket module as they are (the people come after them).
+    assert "module.contract.grants" in module_call_references("shared", "artifacts", "access")
+    granted = bucket_grants(shared_case)
+    grants = contract_grants()
+    assert set(grants) == {"a_pipeline", "b_action", "b_sagemaker", "b_sfn", "c_action", "c_deployer"}
+    for name, grant in grants.items():
+        assert granted.get(grant["principal_arn"]) == as_rendered(grant), (
+            f"A's bucket and key policies grant {grant['principal_arn']} other than the contract's {name}"
+        )
+    # No role of B or C is granted anything the contract does not hold.
+    b_and_c = {p for p in granted if p.split(":")[4] in (ACCOUNTS["training"], ACCOUNTS["production"])}
+    assert b_and_c == {g["principal_arn"] for g in grants.values()} - {grants["a_pipeline"]["principal_arn"]}
+
+
+def identity_grant(env: str, role: str) -> tuple[dict, list[str]]:
+    """What a role's identity policy allows on A's bucket, in the attributes of a contract grant, and its key
+    actions on A's CMK."""
+    key_arn = TEST_OUTPUTS["artifact_kms_key_arn"]
+    grant = {"read_prefixes": [], "write_prefixes": []}
+    key_actions: list[str] = []
+    for doc in policies_of(env)[role]:
+        for st in statements(doc):
+            actions, resources = set(listed(st["Action"])), listed(st["Resource"])
+            objects = [r.removeprefix(f"{BUCKET_ARN}/") for r in resources if r.startswith(f"{BUCKET_ARN}/")]
+            if actions == {"s3:GetObject", "s3:GetObjectVersion"}:
+                grant["read_prefixes"] += objects
+            elif actions == {"s3:PutObject"}:
+                grant["write_prefixes"] += objects
+            elif key_arn in resources:
+                key_actions += sorted(actions)
+            else:
+                assert not any(a.startswith("s3:") for a in actions), f"{role}: {st}"
+    return grant, key_actions
+
+
+@pytest.mark.parametrize(("env", "name"), [("training", "b_action"), ("production", "c_action")])
+def test_action_role_policy_is_built_from_its_contract_grant(env, name):
+    # By construction: the env builds the role from the contract's grant (modules/pipeline-action-role) ...
+    assert f"module.contract.grants.{name}" in module_call_references(env, "action_role", "grant")
+    # ... and what its policy allows on A's bucket is that grant, which is what A grants it.
+    grant = contract_grants()[name]
+    role = grant["principal_arn"].split("/")[-1]
+    assert f"arn:aws:iam::{ACCOUNTS[env]}:role/{role}" == grant["principal_arn"]
+    assert role in {r["name"] for r in resources(env, "aws_iam_role")}, f"{env} creates no role {role}"
+    identity, key_actions = identity_grant(env, role)
+    expected = as_rendered(grant)
+    assert {k: sorted(v) for k, v in identity.items()} == {k: expected[k] for k in identity}
+    assert bucket_grants(CASES["shared"])[grant["principal_arn"]] == expected
+    # The key actions follow from the grant: a reader decrypts, a writer gets the whole usage set.
+    assert grant["key_use"] == "full"
+    assert sorted(key_actions) == (
+        KEY_USAGE if grant["write_prefixes"] else ["kms:Decrypt", "kms:DescribeKey"]
+    )
+
+
+def _under(resource: str, prefixes: list[str]) -> bool:
+    return any(resource.startswith(p.removesuffix("*")) for p in prefixes)
+
+
+@pytest.mark.parametrize(
+    ("env", "name"), [("training", "b_sagemaker"), ("training", "b_sfn"), ("production", "c_deployer")]
+)
+def test_other_roles_of_b_and_c_use_no_more_than_their_contract_grant(env, name):
+    # These identity policies are their modules' (training-sfn, prod-deployer), narrower than the grant (exact
+    # archive keys, listing under prefixes): each S3 and KMS statement on A's bucket and key lies within it.
+    grant = contract_grants()[name]
+    key_arn = TEST_OUTPUTS["artifact_kms_key_arn"]
+    role = grant["principal_arn"].split("/")[-1]
+    for doc in policies_of(env)[role]:
+        for st in statements(doc):
+            actions, targets = set(listed(st["Action"])), listed(st["Resource"])
+            objects = [r.removeprefix(f"{BUCKET_ARN}/") for r in targets if r.startswith(f"{BUCKET_ARN}/")]
+            prefixes = listed(st.get("Condition", {}).get("StringLike", {}).get("s3:prefix", []))
+            prefixes += listed(st.get("Condition", {}).get("StringEquals", {}).get("s3:prefix", []))
+            for action in actions:
+                if action in ("s3:GetObject", "s3:GetObjectVersion"):
+                    assert all(_under(o, grant["read_prefixes"]) for o in objects), (role, st)
+                elif action in ("s3:PutObject", "s3:AbortMultipartUpload"):
+                    assert all(_under(o, grant["write_prefixes"]) for o in objects), (role, st)
+                elif action == "s3:ListBucket" and BUCKET_ARN in targets:
+                    assert grant["list"] or (
+                        prefixes and all(_under(p, grant["list_prefixes"]) for p in prefixes)
+                    )
+                elif action == "s3:ListBucketVersions" and BUCKET_ARN in targets:
+                    assert prefixes and set(prefixes) <= set(grant["list_versions_prefixes"]), (role, st)
+                elif action.startswith("kms:") and key_arn in targets and grant["key_use"] == "s3":
+                    assert st["Condition"]["StringEquals"]["kms:ViaService"] == "s3.eu-west-1.amazonaws.com"
+                else:
+                    assert not (BUCKET_ARN in targets or objects), f"{role}: {action} on A's bucket: {st}"
