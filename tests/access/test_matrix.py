@@ -108,7 +108,11 @@ def test_catches_trust_without_principal_arn(tmp_path):
             st.pop("Condition", None)
 
     bad = _mismatches_after(
-        tmp_path, "training", "module.action_role.aws_iam_role.this", "assume_role_policy", drop_condition
+        tmp_path,
+        "training",
+        "module.action_role.module.role.aws_iam_role.this",
+        "assume_role_policy",
+        drop_condition,
     )
     # any role of A allowed sts:AssumeRole, A's administrators, could now assume B's action role (the callback
     # role and the people are not allowed it)
