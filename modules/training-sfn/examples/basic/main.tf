@@ -1,5 +1,5 @@
-# Account B's training state machine, with managed spot training. In envs/training the names come from the
-# contract module and the shared bucket and key from account A's remote state.
+# Account B's training state machine, with managed spot training. In envs/training the names and the shared
+# bucket come from the contract module, the shared key's ARN from account A's remote state.
 module "training" {
   source = "../.."
 
