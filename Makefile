@@ -52,21 +52,21 @@ package: setup
 demo: setup package
 	PYTHONPATH=pipeline $(PY) -m rehearsal $(DEMO_ARGS)
 
-# The tests that use the embedded emulator (marker `emulator`, tests/conftest.py) are the longest chain: one
-# emulator, the three envs applied once, the pipeline run several times. They start first, in one pytest process
-# of their own (its output follows the other run's), and everything else runs beside them on pytest-xdist.
-# Both runs must pass; either selecting no test (exit 5) is a failure too.
+# The tests on the three envs applied into the embedded emulator (marker `applied`, tests/conftest.py) are the
+# longest chain: the applies, then the pipeline run several times. They start first, in one pytest process of
+# their own (its output follows the other run's), and everything else, the other emulator tests included, runs
+# beside them on pytest-xdist. Both runs must pass; either selecting no test (exit 5) is a failure too.
 PYTEST          := $(PY) -m pytest
 PYTEST_XDIST    := $(PYTEST) -n auto --dist loadgroup
 test: setup package
-	@$(PYTEST) -m emulator $(PYTEST_ARGS) >$(BUILD)/test-emulator.log 2>&1 & emulator=$$!; \
-	trap 'kill $$emulator 2>/dev/null' INT TERM; \
-	$(PYTEST_XDIST) -m "not emulator" $(PYTEST_ARGS); others=$$?; \
-	wait $$emulator; emulated=$$?; \
-	echo "----- emulator tests (one process, started first; log: $(BUILD)/test-emulator.log) -----"; \
-	cat $(BUILD)/test-emulator.log; \
-	echo "make test: others exit $$others, emulator tests exit $$emulated"; \
-	[ $$others -eq 0 ] && [ $$emulated -eq 0 ]
+	@$(PYTEST) -m applied $(PYTEST_ARGS) >$(BUILD)/test-applied.log 2>&1 & applied=$$!; \
+	trap 'kill $$applied 2>/dev/null' INT TERM; \
+	$(PYTEST_XDIST) -m "not applied" $(PYTEST_ARGS); others=$$?; \
+	wait $$applied; onapplied=$$?; \
+	echo "----- tests on the applied envs (one process, started first; log: $(BUILD)/test-applied.log) -----"; \
+	cat $(BUILD)/test-applied.log; \
+	echo "make test: others exit $$others, tests on the applied envs exit $$onapplied"; \
+	[ $$others -eq 0 ] && [ $$onapplied -eq 0 ]
 
 # One module's tests (M=kms-bucket) or one env's (M=envs/shared): the tests marked target(...) for it.
 test-module: setup package

@@ -2,9 +2,11 @@
 and how tests are grouped and selected.
 
 Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts`) is marked `emulator` and
-xdist_group("emulator"): `make test` runs them in one process of their own, started first, beside the
-pytest-xdist run of everything else, so one emulator is started and the envs are applied once, for the
-rehearsal and the access proof alike.
+xdist_group("emulator"), so one xdist worker runs them on one emulator. Those that need the three envs
+applied (fixture `applied`) are also marked `applied`: the longest chain of the suite (the applies alone take
+~2.5 min, mostly the provider's waits), so `make test` runs them in one process of their own, started first,
+beside the pytest-xdist run of everything else; the envs are applied once, for the rehearsal and the access
+proof alike. The other emulator tests run in the xdist run, in their group.
 
 `--tf-target=modules/<m>` (or just `<m>`; `envs/<e>` for an env) keeps only the tests marked `target(...)`
 with that module or env: its inventories, rules and checks, and any test file kept in its case directory.
@@ -54,9 +56,12 @@ def pytest_collection_modifyitems(config, items):
     # A test file kept among a module's cases (inventory.case_dir) is about that module.
     owners = {case_dir(kind, target): target_path(kind, target) for kind, target in targets()}
     for item in items:
-        if EMULATOR_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if EMULATOR_FIXTURES & fixtures:
             item.add_marker(pytest.mark.emulator)
             item.add_marker(pytest.mark.xdist_group("emulator"))
+        if "applied" in fixtures:
+            item.add_marker(pytest.mark.applied)
         for directory, target in owners.items():
             if directory in item.path.parents:
                 item.add_marker(pytest.mark.target(target))
