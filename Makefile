@@ -52,21 +52,28 @@ package: setup
 demo: setup package
 	PYTHONPATH=pipeline $(PY) -m rehearsal $(DEMO_ARGS)
 
-# The tests on the three envs applied into the embedded emulator (marker `applied`, tests/conftest.py) are the
-# longest chain: the applies, then the pipeline run several times. They start first, in one pytest process of
-# their own (its output follows the other run's), and everything else, the other emulator tests included, runs
-# beside them on pytest-xdist. Both runs must pass; either selecting no test (exit 5) is a failure too.
+# Three pytest runs side by side; all must pass, and one selecting no test (exit 5) is a failure too:
+# - the tests on the three envs applied into the embedded emulator (marker `applied`, tests/conftest.py), the
+#   longest chain (the applies, mostly the provider's waits, then the pipeline runs), started first;
+# - the other emulator tests (marker `emulator`), in a process of their own: the embedded emulator and the
+#   Lambda tests' in-process moto (`mock_aws`) share moto's backends, so they must not share a process;
+# - everything else on pytest-xdist.
+# The two background runs' output follows the xdist run's.
 PYTEST          := $(PY) -m pytest
 PYTEST_XDIST    := $(PYTEST) -n auto --dist loadgroup
 test: setup package
 	@$(PYTEST) -m applied $(PYTEST_ARGS) >$(BUILD)/test-applied.log 2>&1 & applied=$$!; \
-	trap 'kill $$applied 2>/dev/null' INT TERM; \
-	$(PYTEST_XDIST) -m "not applied" $(PYTEST_ARGS); others=$$?; \
+	$(PYTEST) -m "emulator and not applied" $(PYTEST_ARGS) >$(BUILD)/test-emulator.log 2>&1 & emulator=$$!; \
+	trap 'kill $$applied $$emulator 2>/dev/null' INT TERM; \
+	$(PYTEST_XDIST) -m "not emulator" $(PYTEST_ARGS); others=$$?; \
+	wait $$emulator; emulated=$$?; \
 	wait $$applied; onapplied=$$?; \
+	echo "----- the other emulator tests (one process; log: $(BUILD)/test-emulator.log) -----"; \
+	cat $(BUILD)/test-emulator.log; \
 	echo "----- tests on the applied envs (one process, started first; log: $(BUILD)/test-applied.log) -----"; \
 	cat $(BUILD)/test-applied.log; \
-	echo "make test: others exit $$others, tests on the applied envs exit $$onapplied"; \
-	[ $$others -eq 0 ] && [ $$onapplied -eq 0 ]
+	echo "make test: others exit $$others, emulator tests exit $$emulated, tests on the applied envs exit $$onapplied"; \
+	[ $$others -eq 0 ] && [ $$emulated -eq 0 ] && [ $$onapplied -eq 0 ]
 
 # One module's tests (M=kms-bucket) or one env's (M=envs/shared): the tests marked target(...) for it.
 test-module: setup package

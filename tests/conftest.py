@@ -2,11 +2,12 @@
 and how tests are grouped and selected.
 
 Every test that uses the emulator (fixture `aws`, hence `applied` and `artifacts`) is marked `emulator` and
-xdist_group("emulator"), so one xdist worker runs them on one emulator. Those that need the three envs
+xdist_group("emulator") (under xdist, one worker runs them on one emulator). Those that need the three envs
 applied (fixture `applied`) are also marked `applied`: the longest chain of the suite (the applies alone take
-~2.5 min, mostly the provider's waits), so `make test` runs them in one process of their own, started first,
-beside the pytest-xdist run of everything else; the envs are applied once, for the rehearsal and the access
-proof alike. The other emulator tests run in the xdist run, in their group.
+~2.5 min, mostly the provider's waits). `make test` runs the `applied` tests in one process, started first,
+the other emulator tests in a second one, and the rest on pytest-xdist beside them: the envs are applied
+once, for the rehearsal and the access proof alike, and the embedded emulator never shares a process (and
+moto's backends) with the Lambda tests' `mock_aws`.
 
 `--tf-target=modules/<m>` (or just `<m>`; `envs/<e>` for an env) keeps only the tests marked `target(...)`
 with that module or env: its inventories, rules and checks, and any test file kept in its case directory.

@@ -70,6 +70,10 @@ class Case:
         return [self.tfvars] + ([SHARED_OUTPUTS] if self.kind == "env" and self.target != "shared" else [])
 
     def plan_file(self, overrides: dict[str, Any] | None = None) -> Path:
+        if self.kind == "module" and not overrides:
+            # A module's cases share one plan (tfplan.module_case_plan_file).
+            cases = {c.name: c.tfvars for c in collect() if (c.kind, c.target) == ("module", self.target)}
+            return tfplan.module_case_plan_file(self.target, cases, self.name)
         return tfplan.plan_file(self.kind, self.target, self.var_files, overrides)
 
     def plan(self, overrides: dict[str, Any] | None = None) -> dict:

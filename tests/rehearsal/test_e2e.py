@@ -61,7 +61,7 @@ def test_applies_three_accounts(aws, applied):
         assert arns and all(f":{aws.accounts[env]}:" in a for a in arns), (env, arns)
 
 
-def test_persona_roles_carry_exactly_their_persona_policy(aws):
+def test_persona_roles_carry_exactly_their_persona_policy(aws, applied):
     # The operator created the persona roles before applying envs/shared (rehearsal.apply.PERSONAS); the apply
     # attached one customer managed policy to each, and the rehearsal acts as these roles (Source, Approve).
     iam = aws.client("iam", "shared")
