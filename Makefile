@@ -58,14 +58,16 @@ demo: setup package
 # - the other emulator tests (marker `emulator`), in a process of their own: the embedded emulator and the
 #   Lambda tests' in-process moto (`mock_aws`) share moto's backends, so they must not share a process;
 # - everything else on pytest-xdist.
-# The two background runs' output follows the xdist run's.
+# The first is the critical path and mostly waits (on the provider and the pipeline); the other two are CPU
+# bound and run niced, so that the chain gets a core whenever it needs one. The two background runs' output
+# follows the xdist run's.
 PYTEST          := $(PY) -m pytest
 PYTEST_XDIST    := $(PYTEST) -n auto --dist loadgroup
 test: setup package
 	@$(PYTEST) -m applied $(PYTEST_ARGS) >$(BUILD)/test-applied.log 2>&1 & applied=$$!; \
-	$(PYTEST) -m "emulator and not applied" $(PYTEST_ARGS) >$(BUILD)/test-emulator.log 2>&1 & emulator=$$!; \
+	nice -n 10 $(PYTEST) -m "emulator and not applied" $(PYTEST_ARGS) >$(BUILD)/test-emulator.log 2>&1 & emulator=$$!; \
 	trap 'kill $$applied $$emulator 2>/dev/null' INT TERM; \
-	$(PYTEST_XDIST) -m "not emulator" $(PYTEST_ARGS); others=$$?; \
+	nice -n 10 $(PYTEST_XDIST) -m "not emulator" $(PYTEST_ARGS); others=$$?; \
 	wait $$emulator; emulated=$$?; \
 	wait $$applied; onapplied=$$?; \
 	echo "----- the other emulator tests (one process; log: $(BUILD)/test-emulator.log) -----"; \
