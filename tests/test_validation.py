@@ -43,9 +43,6 @@ mock_provider "aws" {
 }
 """
 BASE = "base"
-# Cases per `terraform test` process: one process runs its files one after another, so a target with many
-# cases is split to let xdist workers share it (each process costs an init and a provider start, ~2 s).
-CHUNK = 12
 
 
 def specs() -> list[tuple[str, str, dict]]:
@@ -81,24 +78,25 @@ def case_file(name: str) -> str:
     return f"{name}.tftest.hcl"
 
 
-def generate(tests_dir: Path, kind: str, target: str, spec: dict, chunk: int) -> None:
-    """The base file (with chunk 0) and the files of this chunk's cases."""
+def generate(tests_dir: Path, kind: str, target: str, spec: dict) -> None:
+    """The base file and one file per case."""
     base = [tfplan.REPO / spec["base"]] + ([SHARED_OUTPUTS] if kind == "env" and target != "shared" else [])
     header = MOCK_PROVIDER + "variables {\n" + "\n".join(tfvars_as_hcl(f) for f in base) + "\n}\n"
     tests_dir.mkdir(parents=True)
-    if chunk == 0:
-        (tests_dir / case_file(BASE)).write_text(header + 'run "base" {\n  command = plan\n}\n')
-    for i, case in list(enumerate(spec["cases"]))[chunk * CHUNK : (chunk + 1) * CHUNK]:
+    (tests_dir / case_file(BASE)).write_text(header + 'run "base" {\n  command = plan\n}\n')
+    for i, case in enumerate(spec["cases"]):
         assigned = "\n".join(f"    {k} = {hcl(v)}" for k, v in case["vars"].items())
         run = f'run "case" {{\n  command = plan\n  variables {{\n{assigned}\n  }}\n}}\n'
         (tests_dir / case_file(f"case{i:03d}")).write_text(f"# {case['name']}\n{header}{run}")
 
 
 @cache
-def results(kind: str, target: str, chunk: int) -> dict[str, dict]:
-    """Run one chunk of the target's cases: {file name: {"status", "messages"}}, plus "output"."""
+def results(kind: str, target: str) -> dict[str, dict]:
+    """Run the target's cases in one `terraform test` process: {file name: {"status", "messages"}}, plus
+    "output". With the provider attached (tests/tfplan.py provider_server) a process costs ~2 CPU s and each
+    case ~0.1 s more, so splitting a target across workers would only add processes."""
     spec = next(s for k, t, s in SPECS if (k, t) == (kind, target))
-    tree = tfplan.WORK / f"{tfplan.run_id()}.{tfplan.worker()}.validation-{kind}-{target}-{chunk}"
+    tree = tfplan.WORK / f"{tfplan.run_id()}.{tfplan.worker()}.validation-{kind}-{target}"
     # A copy of modules/ (modules call their siblings) with build/ beside it, so "../../build/..." resolves.
     ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*")
     shutil.copytree(tfplan.REPO / "modules", tree / "modules", ignore=ignore)
@@ -106,7 +104,7 @@ def results(kind: str, target: str, chunk: int) -> dict[str, dict]:
     root = tree / KINDS[kind] / target
     if kind == "env":
         tfplan.copy_env(tfplan.REPO / "envs" / target, root)
-    generate(root / "tftest", kind, target, spec, chunk)
+    generate(root / "tftest", kind, target, spec)
     tfplan.init(root, "-test-directory=tftest")
     done = tfplan.terraform(["test", "-json", "-no-color", "-test-directory=tftest"], root, check=False)
     found: dict[str, dict] = {"output": {"text": done.stdout + done.stderr}}
@@ -126,19 +124,19 @@ def normal(text: str) -> str:
     return " ".join(text.split())
 
 
-def target_marks(kind: str, target: str, chunk: int) -> list:
-    # One xdist group per chunk: its cases share one terraform test process.
-    group = pytest.mark.xdist_group(f"validation-{target}-{chunk}")
+def target_marks(kind: str, target: str) -> list:
+    # One xdist group per target: its cases share one terraform test process.
+    group = pytest.mark.xdist_group(f"validation-{target}")
     return [pytest.mark.target(target_path(kind, target)), group]
 
 
 @pytest.mark.plan
 @pytest.mark.parametrize(
     ("kind", "target"),
-    [pytest.param(k, t, marks=target_marks(k, t, 0), id=t) for k, t, _ in SPECS],
+    [pytest.param(k, t, marks=target_marks(k, t), id=t) for k, t, _ in SPECS],
 )
 def test_base_case_plans(kind, target):
-    got = results(kind, target, 0)
+    got = results(kind, target)
     base = got.get(case_file(BASE), {})
     assert base.get("status") == "pass", "\n".join(base.get("messages", [])) or got["output"]["text"]
 
@@ -147,13 +145,13 @@ def test_base_case_plans(kind, target):
 @pytest.mark.parametrize(
     ("kind", "target", "index", "case"),
     [
-        pytest.param(k, t, i, c, marks=target_marks(k, t, i // CHUNK), id=f"{t}:{c['name']}")
+        pytest.param(k, t, i, c, marks=target_marks(k, t), id=f"{t}:{c['name']}")
         for k, t, spec in SPECS
         for i, c in enumerate(spec["cases"])
     ],
 )
 def test_bad_value_is_refused(kind, target, index, case):
-    got = results(kind, target, index // CHUNK)
+    got = results(kind, target)
     run = got.get(case_file(f"case{index:03d}"))
     assert run, f"terraform test did not run the case:\n{got['output']['text']}"
     expected = normal(case["error"])
