@@ -221,11 +221,23 @@ def _workdir(target: str) -> Path:
     return WORK / f"{run_id()}.{worker()}.{target.replace('/', '-')}"
 
 
-def prepare_module(module: str, var_names: list[str]) -> Path:
-    """This worker's wrapper root for modules/<module>, passing the given variables through."""
+def _module_dir(module: str) -> Path:
     src = REPO / "modules" / module
     if not src.is_dir():
         raise FileNotFoundError(f"no module {src}")
+    return src
+
+
+def _write_atomically(path: Path, doc: dict) -> None:
+    """Other workers wait on the lock, then read: they never see a half-written plan."""
+    partial = path.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(doc))
+    os.replace(partial, path)
+
+
+def prepare_module(module: str, var_names: list[str]) -> Path:
+    """This worker's wrapper root for modules/<module>, passing the given variables through."""
+    src = _module_dir(module)
     d = _workdir(f"modules/{module}")
     d.mkdir(parents=True, exist_ok=True)
     lines = [module_provider(), 'module "this" {', f'  source = "../../modules/{module}"']
@@ -288,9 +300,7 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
             else:
                 tfdir = prepare_env(target)
             plan = _plan(tfdir, var_files, overrides)
-            partial = path.with_suffix(f".{os.getpid()}.partial")
-            partial.write_text(json.dumps(plan))
-            os.replace(partial, path)
+            _write_atomically(path, plan)
     return path
 
 
@@ -302,9 +312,7 @@ def prepare_module_cases(module: str, cases: dict[str, Path]) -> Path:
     """This worker's root holding every inventory case of modules/<module> as its own module call: a case's
     .tfvars (attribute assignments only) is the body of its `module` block, and each module output is
     re-exported as <case module>__<output>."""
-    src = REPO / "modules" / module
-    if not src.is_dir():
-        raise FileNotFoundError(f"no module {src}")
+    src = _module_dir(module)
     d = _workdir(f"modules/{module}-cases")
     d.mkdir(parents=True, exist_ok=True)
     blocks = [module_provider()]
@@ -364,9 +372,7 @@ def module_case_plan_file(module: str, cases: dict[str, Path], name: str) -> Pat
             plan = _plan(prepare_module_cases(module, cases), [], None)
             for each in cases:
                 one = plans / f"module-{module}-case-{each}-{key}.json"
-                partial = one.with_suffix(f".{os.getpid()}.partial")
-                partial.write_text(json.dumps(_one_case(plan, each)))
-                os.replace(partial, one)
+                _write_atomically(one, _one_case(plan, each))
     return path
 
 
