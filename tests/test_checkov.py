@@ -7,9 +7,11 @@ The plans are the inventory cases' (planned once per session, tests/tfplan.py), 
 each case's test reads its own results from it.
 """
 
+import importlib.util
 import json
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,10 @@ from inventory import collect, target_path
 
 EXTERNAL = tfplan.REPO / "checks" / "checkov"
 CHECKOV = [
+    # checkov itself, with its JSONPath parse tables built once per run (scripts/run_checkov.py says why).
+    sys.executable,
+    str(tfplan.REPO / "scripts" / "run_checkov.py"),
     # Not --quiet: it leaves the passed checks out, and each plan case's test needs its own.
-    str(tfplan.REPO / ".venv" / "bin" / "checkov"),
     "--compact",
     "--skip-download",
     "-o",
@@ -55,13 +59,37 @@ def run_checkov(args: list[str]) -> dict:
     return {"summary": summary, "failed": lines, "failed_checks": failed, "passed_checks": passed}
 
 
-def test_checkov_hcl():
+# One checkov process per directory: given several -d, checkov 3.3.30 builds the graph of the first only and
+# reports it again under each later one, so `-d modules -d envs` never scanned envs. Each env on its own (its
+# providers, and the modules it calls with its values), so that the three run side by side; modules/ in one
+# (each module's own files and its example). Each scan must have checked something in each of its directories.
+HCL_DIRS = {
+    "modules": sorted(p for p in (tfplan.REPO / "modules").iterdir() if (p / "main.tf").is_file()),
+    **{f"envs/{e.name}": [e] for e in sorted((tfplan.REPO / "envs").iterdir()) if (e / "main.tf").is_file()},
+}
+
+
+@pytest.mark.parametrize(
+    "directory",
+    # An env's scan is one of its tests (make test-module M=envs/<e>).
+    [
+        pytest.param(d, marks=[pytest.mark.target(d)] if d.startswith("envs/") else [])
+        for d in sorted(HCL_DIRS)
+    ],
+)
+def test_checkov_hcl(directory):
     # The Terraform of the repo, named by directory: --skip-path patterns are regexes over the whole path, so
     # "tests" skipped everything in a clone under a directory whose name holds it (/tmp/benchmark-tests-x/).
-    result = run_checkov(["--framework", "terraform", "-d", "modules", "-d", "envs"])
+    result = run_checkov(["--framework", "terraform", "-d", directory])
     assert result["summary"]["parsing_errors"] == 0
     assert result["failed"] == [], "\n".join(result["failed"])
-    assert result["summary"]["passed"] > 0
+    scanned = {Path(c["file_abs_path"]).resolve() for c in result["passed_checks"]}
+    unscanned = [
+        str(d.relative_to(tfplan.REPO))
+        for d in HCL_DIRS[directory]
+        if not any(d in f.parents for f in scanned)
+    ]
+    assert not unscanned, f"checkov -d {directory} checked nothing in {unscanned}"
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +138,52 @@ def test_every_skip_has_a_reason():
             if m and (not m.group(2) or len(m.group(3).strip()) < 10):
                 bad.append(f"{tf.relative_to(tfplan.REPO)}:{n}: {line.strip()}")
     assert not bad, "checkov skips without a reason:\n" + "\n".join(bad)
+
+
+def _launcher():
+    spec = importlib.util.spec_from_file_location(
+        "checkov_launcher", tfplan.REPO / "scripts" / "run_checkov.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_launcher_parses_jsonpath_as_checkov_does(tmp_path, monkeypatch):
+    """The launcher's cached parse tables give the parser checkov gets without them, built once."""
+    import ply.yacc
+    from bc_jsonpath_ng.ext import parse
+    from checkov.common.graph.graph_builder.graph_components.blocks import Block
+
+    built = []
+    generate = ply.yacc.LRGeneratedTable
+    monkeypatch.setattr(ply.yacc, "LRGeneratedTable", lambda *a, **k: built.append(a) or generate(*a, **k))
+    # Keys as checkov's graph names the attributes that dynamic blocks render (Block._get_jsonpath_key).
+    keys = [
+        "statement.0.principals.1.identifiers",
+        "statement.2.condition.0.values",
+        "rule.0.filter.0.prefix",
+    ]
+    expressions = [Block._get_jsonpath_key(k) for k in keys]
+    doc = {
+        "statement": [
+            {"principals": [{"identifiers": ["a"]}, {"identifiers": ["b"]}]},
+            {},
+            {"condition": [{"values": ["c"]}]},
+        ],
+        "rule": [{"filter": [{"prefix": "p/"}]}],
+    }
+
+    def parsed():
+        trees = [parse(e) for e in expressions]
+        return [repr(t) for t in trees], [[m.value for m in t.find(doc)] for t in trees]
+
+    plain = parsed()
+    assert len(built) == len(expressions)  # without the launcher, every expression builds the tables
+    assert plain[1] == [[["b"]], [["c"]], ["p/"]]
+
+    built.clear()
+    monkeypatch.setattr(ply.yacc, "yacc", _launcher().cache_parse_tables(ply.yacc.yacc, tmp_path))
+    assert parsed() == plain
+    assert len(built) == 1
+    assert list(tmp_path.iterdir()), "no parse tables were written"

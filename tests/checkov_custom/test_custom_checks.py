@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CHECKS_DIR = ROOT / "checks" / "checkov"
 CHECK_IDS = [f"CKV_MLOPS_{i}" for i in range(1, 7)]
-CHECKOV = Path(sys.executable).with_name("checkov")
+# checkov itself, with its JSONPath parse tables built once per run (scripts/run_checkov.py says why).
+CHECKOV = [sys.executable, str(ROOT / "scripts" / "run_checkov.py")]
 
 # (fixture dir, kind) -> {check id: resources it must report with that kind's result}. Resources that a check
 # cannot judge in a framework (e.g. a role whose trust is data.aws_iam_policy_document.x.json in HCL) are
@@ -106,7 +107,7 @@ def _checkov(*args: str) -> dict:
     env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
     proc = subprocess.run(
         [
-            str(CHECKOV),
+            *CHECKOV,
             *args,
             "--external-checks-dir",
             str(CHECKS_DIR),
