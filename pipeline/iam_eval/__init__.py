@@ -159,6 +159,17 @@ def _compose_pattern(string_to_transform: str) -> re.Pattern:
     return re.compile("^" + _wildcard_regex(string_to_transform) + "$", re.IGNORECASE | re.DOTALL)
 
 
+def _matches_after_expansion(
+    string_to_check: str, string_to_check_against: str, condition_keys: CaseInsensitiveDict | None = None
+) -> bool:
+    """An Action or Resource element against the request's: policy variables resolved as in conditions.
+    principalmapper replaced `${k}` for every context key in every element, once per statement (a third of
+    the access matrix's time), and put a multivalued key's Python repr into an ARN; AWS resolves only
+    single-valued keys there (IAM User Guide, "IAM policy elements: Variables and tags")."""
+    pattern = _compose_pattern(_substitute_variables(string_to_check_against, condition_keys))
+    return pattern.match(string_to_check) is not None
+
+
 def _like(pattern: str, value: str) -> bool:
     return re.fullmatch(_wildcard_regex(pattern), value, flags=re.DOTALL) is not None
 
@@ -222,6 +233,7 @@ def _patch_condition_operators() -> None:
     lps._get_str_match = _get_str_match
     lps._get_arn_match = _get_arn_match
     lps._compose_pattern = _compose_pattern
+    lps._matches_after_expansion = _matches_after_expansion
     lps._get_condition_match = _get_condition_match
 
 

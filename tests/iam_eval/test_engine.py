@@ -491,6 +491,25 @@ def test_resource_wildcards_are_literal_except_star_and_question_mark():
     assert not evaluate(PIPELINE, "s3:GetObject", "arn:aws:s3:::a+b-other/x", {}, identity)
 
 
+@pytest.mark.parametrize(
+    ("resource", "context", "expected"),
+    [
+        (f"{BUCKET_ARN}/home/{A}/x", {}, True),  # ${aws:PrincipalAccount}, inferred from the principal
+        (f"{BUCKET_ARN}/home/{B}/x", {}, False),
+        (f"{BUCKET_ARN}/tag/blue", {"aws:PrincipalTag/team": "blue"}, True),
+        (f"{BUCKET_ARN}/tag/blue", {}, False),  # no value: the statement matches nothing
+        # A multivalued key is no variable (principalmapper put its Python repr into the ARN).
+        (f"{BUCKET_ARN}/tag/['blue']", {"aws:PrincipalTag/team": ["blue"]}, False),
+    ],
+)
+def test_policy_variables_in_resources(resource, context, expected):
+    identity = allow(
+        "s3:GetObject",
+        [f"{BUCKET_ARN}/home/${{aws:PrincipalAccount}}/*", f"{BUCKET_ARN}/tag/${{aws:PrincipalTag/team}}"],
+    )
+    assert evaluate(PIPELINE, "s3:GetObject", resource, context, [identity], resource_owner=A) is expected
+
+
 def test_action_wildcards_and_notaction():
     assert evaluate(PIPELINE, "s3:GetObjectVersion", OBJECT, {}, [allow("s3:Get*")])
     assert not evaluate(PIPELINE, "s3:PutObject", OBJECT, {}, [allow("s3:Get*")])
