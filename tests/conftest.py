@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+import inventory
 import tfplan
 from inventory import case_dir, target_path, targets
 
@@ -72,6 +73,17 @@ def pytest_collection_modifyitems(config, items):
         keep = [i for i in items if any(m.args == (wanted,) for m in i.iter_markers("target"))]
         config.hook.pytest_deselected(items=[i for i in items if i not in keep])
         items[:] = keep
+
+
+def pytest_collection_finish(session):
+    # After every selection (-m, -k, --tf-target): the modules whose inventory cases this session plans in one
+    # root. Each xdist worker collects the same items, so all of them name the same plan.
+    inventory.PLANNED_TOGETHER = {
+        m.args[0].removeprefix("modules/")
+        for i in session.items
+        for m in i.iter_markers("target")
+        if m.args[0].startswith("modules/")
+    }
 
 
 @pytest.fixture(scope="session")

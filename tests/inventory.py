@@ -19,6 +19,9 @@ TESTS = Path(__file__).resolve().parent
 SHARED_OUTPUTS = TESTS / "envs" / "shared-outputs.tfvars.json"
 MISSING = "__missing__"
 KINDS = {"module": "modules", "env": "envs"}  # kind -> directory of the repo holding its targets
+# The modules whose inventory cases this session plans in one root: those its tests are marked with
+# (tests/conftest.py sets it after selecting the tests, identically in every xdist worker).
+PLANNED_TOGETHER: set[str] = set()
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -71,9 +74,13 @@ class Case:
 
     def plan_file(self, overrides: dict[str, Any] | None = None) -> Path:
         if self.kind == "module" and not overrides:
-            # A module's cases share one plan (tfplan.module_case_plan_file).
-            cases = {c.name: c.tfvars for c in collect() if (c.kind, c.target) == ("module", self.target)}
-            return tfplan.module_case_plan_file(self.target, cases, self.name)
+            # The cases of the modules the session tests share one plan (tfplan.module_case_plan_file); a
+            # module outside them (or in a plain script) is planned with its own cases only.
+            group = PLANNED_TOGETHER if self.target in PLANNED_TOGETHER else {self.target}
+            cases = {
+                (c.target, c.name): c.tfvars for c in collect() if c.kind == "module" and c.target in group
+            }
+            return tfplan.module_case_plan_file(cases, self.target, self.name)
         return tfplan.plan_file(self.kind, self.target, self.var_files, overrides)
 
     def plan(self, overrides: dict[str, Any] | None = None) -> dict:

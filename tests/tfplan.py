@@ -304,30 +304,29 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
     return path
 
 
-def _case_module(name: str) -> str:
-    return "case_" + re.sub(r"[^A-Za-z0-9_]", "_", name)
+def _case_module(module: str, name: str) -> str:
+    return "case_" + re.sub(r"[^A-Za-z0-9_]", "_", f"{module}__{name}")
 
 
-def prepare_module_cases(module: str, cases: dict[str, Path]) -> Path:
-    """This worker's root holding every inventory case of modules/<module> as its own module call: a case's
-    .tfvars (attribute assignments only) is the body of its `module` block, and each module output is
-    re-exported as <case module>__<output>."""
-    src = _module_dir(module)
-    d = _workdir(f"modules/{module}-cases")
+def prepare_module_cases(cases: dict[tuple[str, str], Path], key: str) -> Path:
+    """This worker's root (one per set of cases, named by their `key`) holding inventory cases ((module, case)
+    -> .tfvars) as module calls of their own: a case's .tfvars (attribute assignments only) is the body of its
+    `module` block, and each output of its module is re-exported as <case module>__<output>."""
+    d = _workdir(f"module-cases-{key}")
     d.mkdir(parents=True, exist_ok=True)
     blocks = [module_provider()]
-    for name, tfvars in sorted(cases.items()):
-        label = _case_module(name)
+    for (module, name), tfvars in sorted(cases.items()):
+        src = _module_dir(module)
+        label = _case_module(module, name)
         blocks.append(f'module "{label}" {{\n  source = "../../modules/{module}"\n{tfvars.read_text()}\n}}')
         blocks += [f'output "{label}__{o}" {{\n  value = module.{label}.{o}\n}}' for o in module_outputs(src)]
     (d / "main.tf").write_text("\n".join(blocks) + "\n")
     return d
 
 
-def _one_case(plan: dict, name: str) -> dict:
-    """The part of a module-cases plan that is case `name`, shaped like its own plan: its module call is
-    module.this, its outputs lose their prefix."""
-    label = _case_module(name)
+def _one_case(plan: dict, label: str) -> dict:
+    """The part of a module-cases plan that is the case planned as module.<label>, shaped like its own plan:
+    its module call is module.this, its outputs lose their prefix."""
     root = plan["planned_values"]["root_module"]
     doc = {
         "planned_values": {
@@ -359,20 +358,22 @@ def _one_case(plan: dict, name: str) -> dict:
     return json.loads(text)
 
 
-def module_case_plan_file(module: str, cases: dict[str, Path], name: str) -> Path:
-    """The plan JSON of inventory case `name` of modules/<module>, out of one plan of all its `cases`
-    (name -> .tfvars): one plan and one show per module instead of per case (each costs ~2.5 CPU s of
-    Terraform reading the provider's schema, whatever the size of the plan). Planned once per session."""
-    inputs = ["module-cases", module, sorted([n, f.read_text()] for n, f in cases.items())]
+def module_case_plan_file(cases: dict[tuple[str, str], Path], module: str, name: str) -> Path:
+    """The plan JSON of inventory case `name` of modules/<module>, out of one plan of all `cases`
+    ((module, case) -> .tfvars, possibly of several modules): one plan and one show for all of them instead
+    of one per module or case. Each terraform command costs ~3 CPU s of Terraform and the provider reading
+    and sending the provider's schema, whatever the size of the plan (a plan and a show of one resource: ~6
+    CPU s). Planned once per session."""
+    inputs = ["module-cases", sorted([m, n, f.read_text()] for (m, n), f in cases.items())]
     key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16]
     plans = WORK / f"{run_id()}.plans"
     path = plans / f"module-{module}-case-{name}-{key}.json"
-    with locked(plans / f"module-{module}-cases-{key}.lock"):
+    with locked(plans / f"module-cases-{key}.lock"):
         if not path.exists():
-            plan = _plan(prepare_module_cases(module, cases), [], None)
-            for each in cases:
-                one = plans / f"module-{module}-case-{each}-{key}.json"
-                _write_atomically(one, _one_case(plan, each))
+            plan = _plan(prepare_module_cases(cases, key), [], None)
+            for m, n in cases:
+                one = plans / f"module-{m}-case-{n}-{key}.json"
+                _write_atomically(one, _one_case(plan, _case_module(m, n)))
     return path
 
 
