@@ -1,10 +1,12 @@
 """Every module's examples/basic (the example its README shows) is a root module that plans: with the fake
-credentials of the harness, no variables, and at least one resource. One plan per module."""
+credentials of the harness, no variables, and at least one resource. The examples that configure the provider
+alike share one plan (tfplan.plan_example)."""
 
 from pathlib import Path
 
 import pytest
 
+import inventory
 import tfplan
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +29,8 @@ def test_example_plans(module):
     example = ROOT / "modules" / module / "examples" / "basic"
     main = (example / "main.tf").read_text()
     assert 'source = "../.."' in main, f"{example}/main.tf must call the module as ../.."
-    plan = tfplan.plan_example(module)  # raises PlanFailed with Terraform's output
+    # Planned with the other examples this session tests; raises PlanFailed with Terraform's output.
+    plan = tfplan.plan_example(module, inventory.PLANNED_TOGETHER)
     managed = [r for r in tfplan.all_resources(plan).values() if r["mode"] == "managed"]
     if module in WITHOUT_RESOURCES:
         assert managed == []

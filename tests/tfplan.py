@@ -258,18 +258,34 @@ def prepare_env(env: str) -> Path:
     return d
 
 
-def prepare_example(module: str) -> Path:
-    """This worker's copy of modules/<module>/examples/basic, planned as the root module it is: the whole
-    modules/ tree is copied (an example calls "../..", which may call a sibling such as "../kms-key") beside a
-    link to build/, so relative paths resolve as in the repo; the provider gets the fake credentials through
-    an override file, as an env does."""
-    d = _workdir(f"examples/{module}")
-    example = d / "modules" / module / "examples" / "basic"
-    if not d.is_dir():
+def _example_module(module: str) -> str:
+    return "example_" + re.sub(r"[^A-Za-z0-9_]", "_", module)
+
+
+def prepare_examples(modules: list[str], key: str) -> Path:
+    """This worker's root (one per set of examples, named by their `key`) calling each of `modules`'
+    examples/basic as a module and re-exporting its outputs as <example module>__<output>. The whole modules/
+    tree is copied (an example calls "../..", which may call a sibling such as "../kms-key") beside a link to
+    build/, and the root sits where an example does (modules/<x>/examples/basic), so that relative paths,
+    path.root's too, resolve as in the repo. Each example keeps its own provider block, which gets the fake
+    credentials through an override file, as an env does."""
+    d = _workdir(f"examples-{key}")
+    root = d / "modules" / "examples-together" / "examples" / "basic"
+    if not root.is_dir():
         shutil.copytree(REPO / "modules", d / "modules", ignore=shutil.ignore_patterns(".terraform*"))
         (d / "build").symlink_to(REPO / "build", target_is_directory=True)
-        (example / "zz_test_provider_override.tf").write_text(env_provider_override())
-    return example
+        blocks = []
+        for module in modules:
+            example = d / "modules" / module / "examples" / "basic"
+            (example / "zz_test_provider_override.tf").write_text(env_provider_override())
+            label = _example_module(module)
+            blocks.append(f'module "{label}" {{\n  source = "../../../{module}/examples/basic"\n}}')
+            blocks += [
+                f'output "{label}__{o}" {{\n  value = module.{label}.{o}\n}}' for o in module_outputs(example)
+            ]
+        root.mkdir(parents=True)
+        (root / "main.tf").write_text("\n".join(blocks) + "\n")
+    return root
 
 
 def _plan(tfdir: Path, var_files: list[Path], overrides: dict[str, Any] | None) -> dict:
@@ -285,8 +301,8 @@ def _plan(tfdir: Path, var_files: list[Path], overrides: dict[str, Any] | None) 
 
 
 def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str, Any] | None = None) -> Path:
-    """The plan JSON of modules/<target> (kind "module") or envs/<target> (kind "env") with these inputs, or
-    of modules/<target>/examples/basic (kind "example", no inputs), planned once per session."""
+    """The plan JSON of modules/<target> (kind "module") or envs/<target> (kind "env") with these inputs,
+    planned once per session."""
     inputs = [kind, target, [[f.name, f.read_text()] for f in var_files], overrides or {}]
     key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:16]
     path = WORK / f"{run_id()}.plans" / f"{kind}-{target}-{key}.json"
@@ -295,8 +311,6 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
             if kind == "module":
                 names = sorted({n for f in var_files for n in tfvars_names(f)} | set(overrides or {}))
                 tfdir = prepare_module(target, names)
-            elif kind == "example":
-                tfdir = prepare_example(target)
             else:
                 tfdir = prepare_env(target)
             plan = _plan(tfdir, var_files, overrides)
@@ -324,38 +338,41 @@ def prepare_module_cases(cases: dict[tuple[str, str], Path], key: str) -> Path:
     return d
 
 
-def _one_case(plan: dict, label: str) -> dict:
-    """The part of a module-cases plan that is the case planned as module.<label>, shaped like its own plan:
-    its module call is module.this, its outputs lose their prefix."""
+def _slice(plan: dict, label: str, as_root: bool) -> dict:
+    """The part of a plan of several module calls that is module.<label>, shaped like a plan of its own: as
+    the wrapper's module.this (a module case), or as the root module (an example, which is a root), its
+    outputs without their <label>__ prefix."""
     root = plan["planned_values"]["root_module"]
-    doc = {
-        "planned_values": {
-            "outputs": {
-                o.removeprefix(f"{label}__"): v
-                for o, v in plan["planned_values"].get("outputs", {}).items()
-                if o.startswith(f"{label}__")
-            },
-            "root_module": {
-                "child_modules": [
-                    c for c in root.get("child_modules", []) if c["address"] == f"module.{label}"
-                ]
-            },
-        },
-        "resource_changes": [
-            rc for rc in plan.get("resource_changes", []) if rc["address"].startswith(f"module.{label}.")
-        ],
-        "configuration": {
-            "root_module": {
-                "module_calls": {"this": plan["configuration"]["root_module"]["module_calls"][label]}
-            }
-        },
+    child = [c for c in root.get("child_modules", []) if c["address"] == f"module.{label}"]
+    call = plan["configuration"]["root_module"]["module_calls"][label]
+    outputs = {
+        o.removeprefix(f"{label}__"): v
+        for o, v in plan["planned_values"].get("outputs", {}).items()
+        if o.startswith(f"{label}__")
     }
-    text = (
-        json.dumps(doc)
-        .replace(f'"module.{label}.', '"module.this.')
-        .replace(f'"module.{label}"', '"module.this"')
+    changes = [rc for rc in plan.get("resource_changes", []) if rc["address"].startswith(f"module.{label}.")]
+    if as_root:
+        module = {k: v for c in child for k, v in c.items() if k in ("resources", "child_modules")}
+        configuration = {"root_module": call.get("module", {})}
+        renames = [(f'"module.{label}.', '"')]
+    else:
+        module = {"child_modules": child}
+        configuration = {"root_module": {"module_calls": {"this": call}}}
+        renames = [(f'"module.{label}.', '"module.this.'), (f'"module.{label}"', '"module.this"')]
+    text = json.dumps(
+        {
+            "planned_values": {"outputs": outputs, "root_module": module},
+            "resource_changes": changes,
+            "configuration": configuration,
+        }
     )
-    return json.loads(text)
+    for old, new in renames:
+        text = text.replace(old, new)
+    doc = json.loads(text)
+    for rc in doc["resource_changes"]:
+        if as_root and rc.get("module_address") == f"module.{label}":
+            del rc["module_address"]  # a resource of the example itself: in a root it has none
+    return doc
 
 
 def module_case_plan_file(cases: dict[tuple[str, str], Path], module: str, name: str) -> Path:
@@ -373,13 +390,38 @@ def module_case_plan_file(cases: dict[tuple[str, str], Path], module: str, name:
             plan = _plan(prepare_module_cases(cases, key), [], None)
             for m, n in cases:
                 one = plans / f"module-{m}-case-{n}-{key}.json"
-                _write_atomically(one, _one_case(plan, _case_module(m, n)))
+                _write_atomically(one, _slice(plan, _case_module(m, n), as_root=False))
     return path
 
 
-def plan_example(module: str) -> dict:
-    """The plan of modules/<module>/examples/basic, as a user would run it (no variables)."""
-    return load_plan(plan_file("example", module, []))
+def _provider_blocks(module: str) -> str:
+    example = _module_dir(module) / "examples" / "basic"
+    blocks = [
+        re.findall(r'(?ms)^provider\s+"[^"]+"\s*\{.*?^\}', f.read_text())
+        for f in sorted(example.glob("*.tf"))
+    ]
+    return "\n".join(b for found in blocks for b in found)
+
+
+def plan_example(module: str, together: set[str]) -> dict:
+    """The plan of modules/<module>/examples/basic, as a user would run it (no variables), out of one plan of
+    the examples of the modules in `together` whose provider blocks are the same as this one's: every
+    terraform command of a worker talks to one provider process (provider_server), and each provider block
+    configures it, so only examples that configure it identically can share a plan. Planned once per
+    session."""
+    mine = _provider_blocks(module)
+    group = sorted({module} | {m for m in together if _provider_blocks(m) == mine})
+    key = hashlib.sha256(json.dumps(["examples", group]).encode()).hexdigest()[:16]
+    plans = WORK / f"{run_id()}.plans"
+    path = plans / f"example-{module}-{key}.json"
+    with locked(plans / f"examples-{key}.lock"):
+        if not path.exists():
+            plan = _plan(prepare_examples(group, key), [], None)
+            for m in group:
+                _write_atomically(
+                    plans / f"example-{m}-{key}.json", _slice(plan, _example_module(m), as_root=True)
+                )
+    return load_plan(path)
 
 
 @cache
