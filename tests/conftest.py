@@ -76,14 +76,10 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    # After every selection (-m, -k, --tf-target): the modules whose inventory cases this session plans in one
-    # root. Each xdist worker collects the same items, so all of them name the same plan.
-    inventory.PLANNED_TOGETHER = {
-        m.args[0].removeprefix("modules/")
-        for i in session.items
-        for m in i.iter_markers("target")
-        if m.args[0].startswith("modules/")
-    }
+    # After every selection (-m, -k, --tf-target): the modules and envs this session tests, whose plans and
+    # validation cases run together (inventory.SESSION_TARGETS). Each xdist worker collects the same items, so
+    # all of them agree.
+    inventory.SESSION_TARGETS = {m.args[0] for i in session.items for m in i.iter_markers("target")}
 
 
 @pytest.fixture(scope="session")

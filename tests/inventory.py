@@ -19,9 +19,14 @@ TESTS = Path(__file__).resolve().parent
 SHARED_OUTPUTS = TESTS / "envs" / "shared-outputs.tfvars.json"
 MISSING = "__missing__"
 KINDS = {"module": "modules", "env": "envs"}  # kind -> directory of the repo holding its targets
-# The modules whose inventory cases this session plans in one root: those its tests are marked with
-# (tests/conftest.py sets it after selecting the tests, identically in every xdist worker).
-PLANNED_TOGETHER: set[str] = set()
+# The modules and envs (target paths: modules/<m>, envs/<e>) this session's tests are marked with: their
+# inventory cases, examples and validation cases run together (tests/conftest.py sets it after selecting the
+# tests, identically in every xdist worker; empty in a plain script).
+SESSION_TARGETS: set[str] = set()
+
+
+def session_modules() -> set[str]:
+    return {t.removeprefix("modules/") for t in SESSION_TARGETS if t.startswith("modules/")}
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -76,7 +81,8 @@ class Case:
         if self.kind == "module" and not overrides:
             # The cases of the modules the session tests share one plan (tfplan.module_case_plan_file); a
             # module outside them (or in a plain script) is planned with its own cases only.
-            group = PLANNED_TOGETHER if self.target in PLANNED_TOGETHER else {self.target}
+            together = session_modules()
+            group = together if self.target in together else {self.target}
             cases = {
                 (c.target, c.name): c.tfvars for c in collect() if c.kind == "module" and c.target in group
             }

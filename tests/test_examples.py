@@ -30,7 +30,7 @@ def test_example_plans(module):
     main = (example / "main.tf").read_text()
     assert 'source = "../.."' in main, f"{example}/main.tf must call the module as ../.."
     # Planned with the other examples this session tests; raises PlanFailed with Terraform's output.
-    plan = tfplan.plan_example(module, inventory.PLANNED_TOGETHER)
+    plan = tfplan.plan_example(module, inventory.session_modules())
     managed = [r for r in tfplan.all_resources(plan).values() if r["mode"] == "managed"]
     if module in WITHOUT_RESOURCES:
         assert managed == []

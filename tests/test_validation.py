@@ -3,15 +3,21 @@
 Cases live in the validation file of a module or env (inventory.validation_file): `target` (modules/<name> or
 envs/<name>), `base` (a valid tfvars case) and `cases`, each replacing some variables (`vars`) and naming a
 substring of the expected `error`. The YAML stays the source of truth: at test time each target's cases
-become generated `terraform test` files (one per case, one `run` with command = plan, `mock_provider "aws"`),
-run by one `terraform test -json` process per target. A case is its own file because a failed run skips the
-runs after it in its file, and because `expect_failures` hides the message: without it, the JSON log gives
+become generated `terraform test` files (one per case, one `run` with command = plan, `mock_provider "aws"`,
+and a `module` block naming the module or env it plans). A case is its own file because a failed run skips
+the runs after it in its file, and because `expect_failures` hides the message: without it, the JSON log gives
 each run's diagnostics, and the test asserts that the run failed with the case's message. A base file with no
 change must plan cleanly, so no case passes by failing for another reason.
+
+The targets are split into PROCESSES groups of about equal case counts; one `terraform test -json` process
+per group runs the cases of the group's targets that the session tests (inventory.SESSION_TARGETS). A process
+costs ~3 CPU s (Terraform and the provider reading the provider's schema) and each case ~0.3 s: all 171 cases
+took 86 CPU s in one process per target (13), 50 CPU s in one process.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -21,6 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+import inventory
 import tfplan
 from inventory import KINDS, SHARED_OUTPUTS, target_path, targets, validation_file
 
@@ -43,6 +50,7 @@ mock_provider "aws" {
 }
 """
 BASE = "base"
+PROCESSES = 2
 
 
 def specs() -> list[tuple[str, str, dict]]:
@@ -74,37 +82,66 @@ def tfvars_as_hcl(path: Path) -> str:
     return path.read_text()
 
 
-def case_file(name: str) -> str:
-    return f"{name}.tftest.hcl"
+def case_file(kind: str, target: str, name: str) -> str:
+    return f"{kind}-{target}-{name}.tftest.hcl"
 
 
 def generate(tests_dir: Path, kind: str, target: str, spec: dict) -> None:
-    """The base file and one file per case."""
+    """The target's base file and one file per case, each planning the target (a module or env of the tree
+    two levels above tests_dir) through its run block's `module` source."""
     base = [tfplan.REPO / spec["base"]] + ([SHARED_OUTPUTS] if kind == "env" and target != "shared" else [])
     header = MOCK_PROVIDER + "variables {\n" + "\n".join(tfvars_as_hcl(f) for f in base) + "\n}\n"
-    tests_dir.mkdir(parents=True)
-    (tests_dir / case_file(BASE)).write_text(header + 'run "base" {\n  command = plan\n}\n')
+    plan = f'  command = plan\n  module {{\n    source = "../../{KINDS[kind]}/{target}"\n  }}\n'
+    (tests_dir / case_file(kind, target, BASE)).write_text(f'{header}run "base" {{\n{plan}}}\n')
     for i, case in enumerate(spec["cases"]):
         assigned = "\n".join(f"    {k} = {hcl(v)}" for k, v in case["vars"].items())
-        run = f'run "case" {{\n  command = plan\n  variables {{\n{assigned}\n  }}\n}}\n'
-        (tests_dir / case_file(f"case{i:03d}")).write_text(f"# {case['name']}\n{header}{run}")
+        run = f'run "case" {{\n{plan}  variables {{\n{assigned}\n  }}\n}}\n'
+        (tests_dir / case_file(kind, target, f"case{i:03d}")).write_text(f"# {case['name']}\n{header}{run}")
+
+
+def _groups() -> list[list[tuple[str, str]]]:
+    """The targets in PROCESSES groups of about equal case counts (largest first, each to the smallest)."""
+    groups: list[list[tuple[str, str]]] = [[] for _ in range(PROCESSES)]
+    sizes = [0] * PROCESSES
+    for kind, target, spec in sorted(SPECS, key=lambda s: (-len(s[2]["cases"]), s[1])):
+        smallest = sizes.index(min(sizes))
+        groups[smallest].append((kind, target))
+        sizes[smallest] += len(spec["cases"]) + 1
+    return groups
+
+
+GROUPS = _groups()
+
+
+def group_of(kind: str, target: str) -> int:
+    return next(i for i, g in enumerate(GROUPS) if (kind, target) in g)
+
+
+def results(kind: str, target: str) -> dict[str, dict]:
+    """{file name: {"status", "messages"}} of the target's cases, plus "output": Terraform's whole output."""
+    session = [t for t in GROUPS[group_of(kind, target)] if target_path(*t) in inventory.SESSION_TARGETS]
+    return _run(tuple(sorted(set(session) | {(kind, target)})))
 
 
 @cache
-def results(kind: str, target: str) -> dict[str, dict]:
-    """Run the target's cases in one `terraform test` process: {file name: {"status", "messages"}}, plus
-    "output". With the provider attached (tests/tfplan.py provider_server) a process costs ~2 CPU s and each
-    case ~0.1 s more, so splitting a target across workers would only add processes."""
-    spec = next(s for k, t, s in SPECS if (k, t) == (kind, target))
-    tree = tfplan.WORK / f"{tfplan.run_id()}.{tfplan.worker()}.validation-{kind}-{target}"
-    # A copy of modules/ (modules call their siblings) with build/ beside it, so "../../build/..." resolves.
+def _run(chosen: tuple[tuple[str, str], ...]) -> dict[str, dict]:
+    """The cases of the `chosen` targets in one `terraform test` process, in a tree like the repo's: a copy of
+    modules/ (modules call their siblings), each chosen env (tfplan.copy_env), build/ linked beside them so
+    "../../build/..." resolves, and the test root two levels down like a module."""
+    key = hashlib.sha256(repr(chosen).encode()).hexdigest()[:12]
+    tree = tfplan.WORK / f"{tfplan.run_id()}.{tfplan.worker()}.validation-{key}"
     ignore = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*")
     shutil.copytree(tfplan.REPO / "modules", tree / "modules", ignore=ignore)
     (tree / "build").symlink_to(tfplan.REPO / "build")
-    root = tree / KINDS[kind] / target
-    if kind == "env":
-        tfplan.copy_env(tfplan.REPO / "envs" / target, root)
-    generate(root / "tftest", kind, target, spec)
+    root = tree / "validation" / "cases"
+    (root / "tftest").mkdir(parents=True)
+    (root / "main.tf").write_text(
+        "# The cases' run blocks name the module or env each plans.\nterraform {}\n"
+    )
+    for kind, target in chosen:
+        if kind == "env":
+            tfplan.copy_env(tfplan.REPO / "envs" / target, tree / "envs" / target)
+        generate(root / "tftest", kind, target, next(s for k, t, s in SPECS if (k, t) == (kind, target)))
     tfplan.init(root, "-test-directory=tftest")
     done = tfplan.terraform(["test", "-json", "-no-color", "-test-directory=tftest"], root, check=False)
     found: dict[str, dict] = {"output": {"text": done.stdout + done.stderr}}
@@ -125,8 +162,8 @@ def normal(text: str) -> str:
 
 
 def target_marks(kind: str, target: str) -> list:
-    # One xdist group per target: its cases share one terraform test process.
-    group = pytest.mark.xdist_group(f"validation-{target}")
+    # One xdist group per process: its targets' cases share one terraform test process.
+    group = pytest.mark.xdist_group(f"validation-{group_of(kind, target)}")
     return [pytest.mark.target(target_path(kind, target)), group]
 
 
@@ -137,7 +174,7 @@ def target_marks(kind: str, target: str) -> list:
 )
 def test_base_case_plans(kind, target):
     got = results(kind, target)
-    base = got.get(case_file(BASE), {})
+    base = got.get(case_file(kind, target, BASE), {})
     assert base.get("status") == "pass", "\n".join(base.get("messages", [])) or got["output"]["text"]
 
 
@@ -152,7 +189,7 @@ def test_base_case_plans(kind, target):
 )
 def test_bad_value_is_refused(kind, target, index, case):
     got = results(kind, target)
-    run = got.get(case_file(f"case{index:03d}"))
+    run = got.get(case_file(kind, target, f"case{index:03d}"))
     assert run, f"terraform test did not run the case:\n{got['output']['text']}"
     expected = normal(case["error"])
     messages = [normal(m) for m in run["messages"]]
