@@ -5,10 +5,11 @@
     (default refs: 0a8f06c, the commit before the test speed-up, and HEAD)
 
 Per ref, in a fresh clone under a temporary directory: `make setup` (the venv from requirements.lock and the
-Terraform CLI config; pip's own cache is reused), then `make test` (the test phase: setup is already done),
-`make test-module M=<m>` for every module of that ref, and `make test-fast`. A target the ref's Makefile
-lacks is "n/a". Each phase's output goes to a log file (its path is printed); the table shows wall time and
-exit status. It takes as long as the phases do: run it on a machine that is otherwise idle.
+Terraform CLI config; the installer's download cache, pip's or uv's, is reused), then `make test` (the test
+phase: setup is already done), `make test-module M=<m>` for every module of that ref, and `make test-fast`. A
+target the ref's Makefile lacks is "n/a". Each phase's output goes to a log file (its path is printed); the
+table shows wall time and exit status. It takes as long as the phases do: run it on a machine that is
+otherwise idle.
 """
 
 from __future__ import annotations
