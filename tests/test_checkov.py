@@ -4,45 +4,25 @@ reason.
 The plan JSON resolves values across modules (rendered policies, real attribute values), the HCL scan sees
 what the plan cannot (module structure, skip comments). Custom policies in checks/checkov run in both.
 The plans are the inventory cases' (planned once per session, tests/tfplan.py), scanned by one checkov run;
-each case's test reads its own results from it.
+each case's test reads its own results from it. The HCL scans run in the session's checkov batch
+(tests/checkov_runs.py), with the custom checks' scans: checkov imported once for all of them.
 """
 
 import importlib.util
-import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import tfplan
+from checkov_runs import BATCH_GROUP, REPO_ARGS, Run, Scan, custom_scan, run, session_batch
 from inventory import collect, target_path
 
-EXTERNAL = tfplan.REPO / "checks" / "checkov"
-CHECKOV = [
-    # checkov itself, with its JSONPath parse tables built once per run (scripts/run_checkov.py says why).
-    sys.executable,
-    str(tfplan.REPO / "scripts" / "run_checkov.py"),
-    # Not --quiet: it leaves the passed checks out, and each plan case's test needs its own.
-    "--compact",
-    "--skip-download",
-    "-o",
-    "json",
-]
-if EXTERNAL.is_dir():
-    CHECKOV += ["--external-checks-dir", str(EXTERNAL)]
 ENV_CASES = [c for c in collect() if c.kind == "env"]
 
 
-def run_checkov(args: list[str]) -> dict:
-    result = subprocess.run(CHECKOV + args, capture_output=True, text=True, cwd=tfplan.REPO)
-    assert result.returncode in (0, 1), result.stderr[-3000:]
-    reports, text, pos = [], result.stdout, 0
-    while text[pos:].strip():  # one JSON document per scanned directory, or a list of them
-        doc, end = json.JSONDecoder().raw_decode(text, len(text) - len(text[pos:].lstrip()))
-        reports += doc if isinstance(doc, list) else [doc]
-        pos = end
+def summarize(label: str, result: Run) -> dict:
+    reports = result.reports()
     summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
     failed, passed = [], []
     for r in reports:
@@ -55,13 +35,13 @@ def run_checkov(args: list[str]) -> dict:
         f"{f['check_id']} {f['resource']} {f['file_path']}:{f['file_line_range']} {f['check_name']}"
         for f in failed
     ]
-    print(f"checkov {' '.join(args)}: {summary}")
+    print(f"checkov {label}: {summary}")
     return {"summary": summary, "failed": lines, "failed_checks": failed, "passed_checks": passed}
 
 
 # One checkov process per directory: given several -d, checkov 3.3.30 builds the graph of the first only and
 # reports it again under each later one, so `-d modules -d envs` never scanned envs. Each env on its own (its
-# providers, and the modules it calls with its values), so that the three run side by side; modules/ in one
+# providers, and the modules it calls with its values), the scans side by side in the batch; modules/ in one
 # (each module's own files and its example). Each scan must have checked something in each of its directories.
 HCL_DIRS = {
     "modules": sorted(p for p in (tfplan.REPO / "modules").iterdir() if (p / "main.tf").is_file()),
@@ -69,18 +49,29 @@ HCL_DIRS = {
 }
 
 
+@pytest.fixture(scope="session")
+def checkov_batch(request):
+    """The session's checkov batch (tests/checkov_runs.py): the scans of this file's selected tests in it."""
+    return session_batch(request.session)
+
+
 @pytest.mark.parametrize(
     "directory",
     # An env's scan is one of its tests (make test-module M=envs/<e>).
     [
-        pytest.param(d, marks=[pytest.mark.target(d)] if d.startswith("envs/") else [])
+        pytest.param(
+            d,
+            marks=[pytest.mark.xdist_group(BATCH_GROUP)]
+            + ([pytest.mark.target(d)] if d.startswith("envs/") else []),
+        )
         for d in sorted(HCL_DIRS)
     ],
 )
-def test_checkov_hcl(directory):
-    # The Terraform of the repo, named by directory: --skip-path patterns are regexes over the whole path, so
-    # "tests" skipped everything in a clone under a directory whose name holds it (/tmp/benchmark-tests-x/).
-    result = run_checkov(["--framework", "terraform", "-d", directory])
+def test_checkov_hcl(checkov_batch, directory):
+    # The Terraform of the repo, named by directory (checkov_runs.hcl_scan): --skip-path patterns are regexes
+    # over the whole path, so "tests" skipped everything in a clone under a directory whose name holds it
+    # (/tmp/benchmark-tests-x/).
+    result = summarize(f"-d {directory}", checkov_batch[f"hcl {directory}"])
     assert result["summary"]["parsing_errors"] == 0
     assert result["failed"] == [], "\n".join(result["failed"])
     scanned = {Path(c["file_abs_path"]).resolve() for c in result["passed_checks"]}
@@ -100,7 +91,8 @@ def plan_scan(request):
     }
     paths = {c.id: c.plan_file() for c in ENV_CASES if c.id in selected}
     args = ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", "."]
-    return paths, run_checkov([*args, *(a for p in paths.values() for a in ("-f", str(p)))])
+    files = [a for p in paths.values() for a in ("-f", str(p))]
+    return paths, summarize(" ".join([*args, *files]), run(Scan([*REPO_ARGS, *args, *files], {})))
 
 
 @pytest.mark.plan
@@ -187,3 +179,27 @@ def test_launcher_parses_jsonpath_as_checkov_does(tmp_path, monkeypatch):
     assert parsed() == plain
     assert len(built) == 1
     assert list(tmp_path.iterdir()), "no parse tables were written"
+
+
+@pytest.mark.xdist_group(BATCH_GROUP)
+def test_batch_reports_as_a_single_run(checkov_batch):
+    """run_checkov.py --batch: a scan in the batch reports what it reports alone, exit code included, and a
+    scan that fails beside it has its own exit code (checkov_runs.selected_scans puts both in the batch)."""
+    scan = custom_scan("terraform_plan")  # small, and with an environment of its own
+    alone, batched = run(scan), checkov_batch["custom terraform_plan"]
+
+    def results(r: Run):
+        return sorted(
+            (kind, c["check_id"], c["resource"], c["file_abs_path"], tuple(c["file_line_range"]))
+            for report in r.reports()
+            for kind, checks in report["results"].items()
+            for c in checks
+        )
+
+    assert alone.rc == batched.rc == 1  # the fail fixtures fail
+    assert results(batched) == results(alone)
+    assert {kind for kind, *_ in results(alone)} == {"passed_checks", "failed_checks"}
+    assert [r["summary"] for r in batched.reports()] == [r["summary"] for r in alone.reports()]
+    broken = checkov_batch["broken"]
+    assert broken.rc == 2, broken.stderr
+    assert "no-such-framework" in broken.stderr

@@ -2,24 +2,19 @@
 
 Each check has tests/checkov_custom/<check>/{pass,fail}/main.tf (HCL, `checkov -d`) and
 <check>/{pass,fail}.plan.json (the same HCL planned: `checkov -f --framework terraform_plan`; regenerate with
-regenerate_plans.py). checkov runs once per framework as a subprocess with `-o json`.
+regenerate_plans.py). checkov scans each framework once with `-o json`, the two scans in the session's
+checkov batch (tests/checkov_runs.py: custom_scan, with the HCL scans of tests/test_checkov.py).
 """
 
-import json
-import os
-import subprocess
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from checkov_runs import BATCH_GROUP, CUSTOM_CHECK_IDS, Run, custom_plan_files, session_batch
+
 HERE = Path(__file__).resolve().parent
-CHECKS_DIR = ROOT / "checks" / "checkov"
-CHECK_IDS = [f"CKV_MLOPS_{i}" for i in range(1, 7)]
-# checkov itself, with its JSONPath parse tables built once per run (scripts/run_checkov.py says why).
-CHECKOV = [sys.executable, str(ROOT / "scripts" / "run_checkov.py")]
+CHECK_IDS = CUSTOM_CHECK_IDS
 
 # (fixture dir, kind) -> {check id: resources it must report with that kind's result}. Resources that a check
 # cannot judge in a framework (e.g. a role whose trust is data.aws_iam_policy_document.x.json in HCL) are
@@ -102,33 +97,10 @@ DATA_CHECKS = {"CKV_MLOPS_5", "CKV_MLOPS_6"}
 HCL_UNRESOLVED = {"aws_iam_role.doc_ref"}
 
 
-def _checkov(*args: str) -> dict:
+def _results(run: Run) -> dict:
     """{(fixture dir, kind): {check id: {resource: PASSED|FAILED}}}"""
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
-    proc = subprocess.run(
-        [
-            *CHECKOV,
-            *args,
-            "--external-checks-dir",
-            str(CHECKS_DIR),
-            "--check",
-            ",".join(CHECK_IDS),
-            "-o",
-            "json",
-            "--skip-download",
-            "--compact",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode in (0, 1), proc.stderr[-3000:]
-    reports = json.loads(proc.stdout)
-    reports = reports if isinstance(reports, list) else [reports]
     out: dict = defaultdict(lambda: defaultdict(dict))
-    for report in reports:
+    for report in run.reports():
         if not isinstance(report, dict):
             continue
         results = report.get("results", {})
@@ -140,16 +112,15 @@ def _checkov(*args: str) -> dict:
 
 
 @pytest.fixture(scope="module")
-def hcl_results():
-    return _checkov("-d", str(HERE), "--framework", "terraform")
+def hcl_results(request):
+    return _results(session_batch(request.session)["custom terraform"])
 
 
 @pytest.fixture(scope="module")
-def plan_results():
-    files = sorted(HERE.glob("*/*.plan.json"))
+def plan_results(request):
+    files = custom_plan_files()
     assert len(files) == len(EXPECTED), "regenerate the plan fixtures: regenerate_plans.py"
-    args = [a for f in files for a in ("-f", str(f))]
-    return _checkov(*args, "--framework", "terraform_plan")
+    return _results(session_batch(request.session)["custom terraform_plan"])
 
 
 def _assert(results: dict, framework: str) -> None:
@@ -171,10 +142,12 @@ def _assert(results: dict, framework: str) -> None:
             assert not failed, (framework, fixture, failed)
 
 
+@pytest.mark.xdist_group(BATCH_GROUP)
 def test_custom_checks_on_hcl(hcl_results):
     _assert(hcl_results, "hcl")
 
 
+@pytest.mark.xdist_group(BATCH_GROUP)
 def test_custom_checks_on_plan_json(plan_results):
     _assert(plan_results, "plan")
 
