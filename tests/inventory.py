@@ -9,6 +9,7 @@ make regen CASE=<case.yaml>
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,19 @@ class Case:
 
     def plan(self, overrides: dict[str, Any] | None = None) -> dict:
         return tfplan.load_plan(self.plan_file(overrides))
+
+
+def plan_files(cases: list[Case]) -> dict[str, Path]:
+    """{case id: plan file} of `cases`, planned side by side: one thread per module or env, its cases one
+    after the other (they share its work directory, tfplan.prepare_env). For a test that needs many plans at
+    once (the checkov scan of every env case), so that they do not run one after another on one worker."""
+    tfplan.provider_server()  # started once, before the threads that use it
+    by_target: dict[tuple[str, str], list[Case]] = {}
+    for c in cases:
+        by_target.setdefault((c.kind, c.target), []).append(c)
+    with ThreadPoolExecutor(max_workers=max(1, len(by_target))) as pool:
+        planned = pool.map(lambda group: [(c.id, c.plan_file()) for c in group], by_target.values())
+        return {case_id: path for group in planned for case_id, path in group}
 
 
 def collect() -> list[Case]:

@@ -16,7 +16,7 @@ import pytest
 
 import tfplan
 from checkov_runs import BATCH_GROUP, REPO_ARGS, Run, Scan, custom_scan, run, session_batch
-from inventory import collect, target_path
+from inventory import collect, plan_files, target_path
 
 ENV_CASES = [c for c in collect() if c.kind == "env"]
 
@@ -89,7 +89,8 @@ def plan_scan(request):
     selected = {
         i.callspec.params["case"].id for i in request.session.items if i.originalname == "test_checkov_plan"
     }
-    paths = {c.id: c.plan_file() for c in ENV_CASES if c.id in selected}
+    # Planned side by side, one env per thread (most of them are planned here first).
+    paths = plan_files([c for c in ENV_CASES if c.id in selected])
     args = ["--framework", "terraform_plan", "--repo-root-for-plan-enrichment", "."]
     files = [a for p in paths.values() for a in ("-f", str(p))]
     return paths, summarize(" ".join([*args, *files]), run(Scan([*REPO_ARGS, *args, *files], {})))
