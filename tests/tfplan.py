@@ -8,9 +8,12 @@ upstream stages).
 Each plan is made once per test session: `plan_file` keeps the `terraform show -json` output in a file cache
 (<repo>/.tftest/<run>.plans/, keyed by a hash of the inputs, written atomically, one lock per key), so the
 inventory, contract, checkov and ASL tests of one case read the same plan, and with pytest-xdist the first
-worker that needs a case plans it while the others wait for it. Each worker initialises one directory per
-module or env (<repo>/.tftest/<run>.<worker>.<target>/, two levels below the repo like the envs, so relative
-module sources and "../../build/..." paths resolve as in the repo) and plans all its cases there.
+worker that needs a case plans it while the others wait for it. Each worker initialises its directories under
+<repo>/.tftest/<run>.<worker>.<name>/, two levels below the repo like the envs, so relative module sources
+and "../../build/..." paths resolve as in the repo: one per env (all its cases plan there), one per module
+case with overrides, one root holding the session's module cases (module_case_plan_file) and one holding its
+examples (plan_example). Every terraform command costs ~3 CPU s of Terraform and the provider reading the
+provider's schema, whatever the plan's size, hence the shared roots.
 
 Every terraform command of a worker talks to one long-lived hashicorp/aws process (`provider_server`), the
 same binary `terraform init` installs, started in the provider's debug mode and attached with
