@@ -35,16 +35,7 @@ REPO_ARGS = ["--compact", "--skip-download", "-o", "json"]
 if EXTERNAL.is_dir():
     REPO_ARGS += ["--external-checks-dir", str(EXTERNAL)]
 # The custom checks alone, on their fixtures.
-CUSTOM_ARGS = [
-    "--external-checks-dir",
-    str(EXTERNAL),
-    "--check",
-    ",".join(CUSTOM_CHECK_IDS),
-    "-o",
-    "json",
-    "--skip-download",
-    "--compact",
-]
+CUSTOM_ARGS = [*REPO_ARGS, "--check", ",".join(CUSTOM_CHECK_IDS)]
 CUSTOM_ENV = {"BC_SKIP_MAPPING": "TRUE", "CHECKOV_RUN_SCA_PACKAGE_SCAN_V2": "false"}
 # For the batch's own test: a scan that checkov refuses (argparse, exit code 2).
 BROKEN = ["--framework", "no-such-framework", "-d", str(CUSTOM)]
@@ -122,9 +113,7 @@ def run_batch(scans: dict[str, Scan], directory: Path) -> dict[str, Run]:
         ) from None
     assert [d["out"] for d in done] == [j["out"] for j in jobs], proc.stdout
     index = {name: {**job, "rc": d["rc"]} for name, job, d in zip(scans, jobs, done, strict=True)}
-    partial = directory / f"index.{os.getpid()}.partial"
-    partial.write_text(json.dumps(index))
-    os.replace(partial, directory / "index.json")
+    tfplan.write_atomically(directory / "index.json", index)
     return load_batch(directory)
 
 

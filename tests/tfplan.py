@@ -35,8 +35,8 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
-from functools import cache
+from collections.abc import Callable, Iterator
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -231,8 +231,8 @@ def _module_dir(module: str) -> Path:
     return src
 
 
-def _write_atomically(path: Path, doc: dict) -> None:
-    """Other workers wait on the lock, then read: they never see a half-written plan."""
+def write_atomically(path: Path, doc: dict) -> None:
+    """Other workers wait on the lock, then read: they never see a half-written file."""
     partial = path.with_suffix(f".{os.getpid()}.partial")
     partial.write_text(json.dumps(doc))
     os.replace(partial, path)
@@ -261,6 +261,13 @@ def prepare_env(env: str) -> Path:
     return d
 
 
+def _module_call(label: str, source: str, body: str, outputs: list[str]) -> list[str]:
+    """A module block (`body`: its attribute lines) and its outputs re-exported as <label>__<output>, for a
+    root of several module calls that _slice takes apart."""
+    block = f'module "{label}" {{\n  source = "{source}"\n{body}}}'
+    return [block] + [f'output "{label}__{o}" {{\n  value = module.{label}.{o}\n}}' for o in outputs]
+
+
 def _example_module(module: str) -> str:
     return "example_" + re.sub(r"[^A-Za-z0-9_]", "_", module)
 
@@ -281,11 +288,9 @@ def prepare_examples(modules: list[str], key: str) -> Path:
         for module in modules:
             example = d / "modules" / module / "examples" / "basic"
             (example / "zz_test_provider_override.tf").write_text(env_provider_override())
-            label = _example_module(module)
-            blocks.append(f'module "{label}" {{\n  source = "../../../{module}/examples/basic"\n}}')
-            blocks += [
-                f'output "{label}__{o}" {{\n  value = module.{label}.{o}\n}}' for o in module_outputs(example)
-            ]
+            blocks += _module_call(
+                _example_module(module), f"../../../{module}/examples/basic", "", module_outputs(example)
+            )
         root.mkdir(parents=True)
         (root / "main.tf").write_text("\n".join(blocks) + "\n")
     return root
@@ -317,7 +322,7 @@ def plan_file(kind: str, target: str, var_files: list[Path], overrides: dict[str
             else:
                 tfdir = prepare_env(target)
             plan = _plan(tfdir, var_files, overrides)
-            _write_atomically(path, plan)
+            write_atomically(path, plan)
     return path
 
 
@@ -333,10 +338,9 @@ def prepare_module_cases(cases: dict[tuple[str, str], Path], key: str) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     blocks = [module_provider()]
     for (module, name), tfvars in sorted(cases.items()):
-        src = _module_dir(module)
-        label = _case_module(module, name)
-        blocks.append(f'module "{label}" {{\n  source = "../../modules/{module}"\n{tfvars.read_text()}\n}}')
-        blocks += [f'output "{label}__{o}" {{\n  value = module.{label}.{o}\n}}' for o in module_outputs(src)]
+        outputs = module_outputs(_module_dir(module))
+        body = f"{tfvars.read_text()}\n"
+        blocks += _module_call(_case_module(module, name), f"../../modules/{module}", body, outputs)
     (d / "main.tf").write_text("\n".join(blocks) + "\n")
     return d
 
@@ -378,6 +382,17 @@ def _slice(plan: dict, label: str, as_root: bool) -> dict:
     return doc
 
 
+def _plan_slices(lock: Path, root: Callable[[], Path], slices: dict[Path, str], as_root: bool) -> None:
+    """Plan the root of several module calls that `root()` prepares, once per session (the first worker
+    holding `lock` plans, the others wait and read), and write each call's slice (_slice) to its file:
+    `slices` maps file -> module label."""
+    with locked(lock):
+        if not all(path.exists() for path in slices):
+            plan = _plan(root(), [], None)
+            for path, label in slices.items():
+                write_atomically(path, _slice(plan, label, as_root))
+
+
 def module_case_plan_file(cases: dict[tuple[str, str], Path], module: str, name: str) -> Path:
     """The plan JSON of inventory case `name` of modules/<module>, out of one plan of all `cases`
     ((module, case) -> .tfvars, possibly of several modules): one plan and one show for all of them instead
@@ -387,14 +402,10 @@ def module_case_plan_file(cases: dict[tuple[str, str], Path], module: str, name:
     inputs = ["module-cases", sorted([m, n, f.read_text()] for (m, n), f in cases.items())]
     key = hashlib.sha256(json.dumps(inputs).encode()).hexdigest()[:16]
     plans = WORK / f"{run_id()}.plans"
-    path = plans / f"module-{module}-case-{name}-{key}.json"
-    with locked(plans / f"module-cases-{key}.lock"):
-        if not path.exists():
-            plan = _plan(prepare_module_cases(cases, key), [], None)
-            for m, n in cases:
-                one = plans / f"module-{m}-case-{n}-{key}.json"
-                _write_atomically(one, _slice(plan, _case_module(m, n), as_root=False))
-    return path
+    slices = {plans / f"module-{m}-case-{n}-{key}.json": _case_module(m, n) for m, n in cases}
+    root = partial(prepare_module_cases, cases, key)
+    _plan_slices(plans / f"module-cases-{key}.lock", root, slices, as_root=False)
+    return plans / f"module-{module}-case-{name}-{key}.json"
 
 
 def _provider_blocks(module: str) -> str:
@@ -416,15 +427,10 @@ def plan_example(module: str, together: set[str]) -> dict:
     group = sorted({module} | {m for m in together if _provider_blocks(m) == mine})
     key = hashlib.sha256(json.dumps(["examples", group]).encode()).hexdigest()[:16]
     plans = WORK / f"{run_id()}.plans"
-    path = plans / f"example-{module}-{key}.json"
-    with locked(plans / f"examples-{key}.lock"):
-        if not path.exists():
-            plan = _plan(prepare_examples(group, key), [], None)
-            for m in group:
-                _write_atomically(
-                    plans / f"example-{m}-{key}.json", _slice(plan, _example_module(m), as_root=True)
-                )
-    return load_plan(path)
+    slices = {plans / f"example-{m}-{key}.json": _example_module(m) for m in group}
+    root = partial(prepare_examples, group, key)
+    _plan_slices(plans / f"examples-{key}.lock", root, slices, as_root=True)
+    return load_plan(plans / f"example-{module}-{key}.json")
 
 
 @cache

@@ -14,7 +14,6 @@ import pytest
 from checkov_runs import BATCH_GROUP, CUSTOM_CHECK_IDS, Run, custom_plan_files, session_batch
 
 HERE = Path(__file__).resolve().parent
-CHECK_IDS = CUSTOM_CHECK_IDS
 
 # (fixture dir, kind) -> {check id: resources it must report with that kind's result}. Resources that a check
 # cannot judge in a framework (e.g. a role whose trust is data.aws_iam_policy_document.x.json in HCL) are
@@ -154,4 +153,4 @@ def test_custom_checks_on_plan_json(plan_results):
 
 def test_every_custom_check_has_fixtures():
     covered = {c for by_check in EXPECTED.values() for c in by_check}
-    assert covered == set(CHECK_IDS)
+    assert covered == set(CUSTOM_CHECK_IDS)
