@@ -19,6 +19,7 @@ bucket policy) and the KMS call S3 then makes as the caller (`_s3_kms`).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -61,6 +62,13 @@ class Cell:
         return self.expected == self.actual
 
 
+# explain() is a function of its arguments' values alone, and the tests evaluate the same cells many times:
+# the matrix, its report, and each regression test's matrix with one policy edited (where every cell that does
+# not read the edited policy is the same request). So each distinct request is evaluated once per process,
+# keyed by the JSON of every argument: a cell that reads an edited policy has a new key and is evaluated anew.
+_DECISIONS: dict[tuple, Decision] = {}
+
+
 class MatrixError(ValueError):
     pass
 
@@ -79,6 +87,7 @@ class Matrix:
             self._fmt(k, keys=False): self._fmt(v, keys=False)
             for k, v in (spec.get("substitutions") or {}).items()
         }
+        self._docs: dict[int, tuple[dict, str]] = {}  # id(policy) -> (policy, its JSON): see _explain
         self.inventory: Inventory = build_inventory(plans, spec["region"], self.vars["partition"], subs)
         if self.inventory.unknown:
             raise MatrixError(
@@ -173,13 +182,31 @@ class Matrix:
                     extra = self.spec["principals"][name].get("context") or {}
                     caller_ctx = {**base, **{k: self._fmt(v) for k, v in extra.items()}}
                     ctx = {**caller_ctx, **row_ctx}
-                    d = explain(arn, action, res_arn, ctx, policies, rp, owner, boundary)
+                    d = self._explain(arn, action, res_arn, ctx, policies, rp, owner, boundary)
                     if d.allowed and action.lower() in S3_KMS_ACTIONS:
                         d = self._s3_kms(d, (arn, policies, boundary), action, res_arn, ctx, caller_ctx)
                     out.append(
                         Cell(label, name, res_name, action, ctx_name, name in allowed, d.allowed, d.reason)
                     )
         return out
+
+    def _explain(self, arn, action, resource, ctx, policies, rp, owner, boundary) -> Decision:
+        """explain(), once per distinct request (_DECISIONS)."""
+        key = (arn, action, resource, json.dumps(ctx, sort_keys=True), tuple(map(self._json, policies)))
+        key += (self._json(rp), owner, self._json(boundary))
+        if key not in _DECISIONS:
+            _DECISIONS[key] = explain(arn, action, resource, ctx, policies, rp, owner, boundary)
+        return _DECISIONS[key]
+
+    def _json(self, doc: dict | str | None) -> str:
+        """A policy's JSON. A policy is the same object in every cell of its principal or resource, so this
+        is made once per object and Matrix (by identity: the inventory keeps the objects alive with it)."""
+        if not isinstance(doc, dict):
+            return json.dumps(doc)
+        found = self._docs.get(id(doc))
+        if found is None or found[0] is not doc:
+            found = self._docs[id(doc)] = (doc, json.dumps(doc, sort_keys=True))
+        return found[1]
 
     def _s3_kms(
         self, s3: Decision, caller: tuple, action: str, object_arn: str, ctx: dict, caller_ctx: dict
@@ -212,7 +239,7 @@ class Matrix:
         }
         if arn.startswith("arn:"):
             kms_ctx["kms:CallerAccount"] = arn.split(":")[4]
-        kms = explain(arn, kms_action, key, kms_ctx, policies, self.inventory.keys[key], None, boundary)
+        kms = self._explain(arn, kms_action, key, kms_ctx, policies, self.inventory.keys[key], None, boundary)
         verdict = "allow" if kms.allowed else "deny"
         return Decision(
             kms.allowed, f"{verdict}: {action} ({s3.reason}), then S3 -> {kms_action} ({kms.reason})"

@@ -8,6 +8,8 @@ import json
 import pytest
 import yaml
 
+from iam_eval import explain
+
 from .matrix import DEFAULT_MATRIX, ENVS, Matrix, MatrixError, load, plan_paths_from_env
 from .plans import build_inventory, load_resources, read_json
 from .report import BEGIN, END, README, readme_section, replace_section
@@ -383,3 +385,11 @@ def test_replace_section_rewrites_only_between_the_markers():
         replace_section(text, "| new |\n\nsummary\n")
         == f"intro\n{BEGIN}\n| new |\n\nsummary\n{END}\n\nafter\n"
     )
+
+
+def test_the_decision_cache_changes_no_cell(monkeypatch):
+    """Matrix._explain evaluates each distinct request once per process: every cell is what explain() says."""
+    matrix = load()
+    cached = matrix.cells()
+    monkeypatch.setattr(Matrix, "_explain", lambda _self, *request: explain(*request))
+    assert matrix.cells() == cached
