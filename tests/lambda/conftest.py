@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import boto3
+import botocore.client
+import botocore.hooks
 import botocore.loaders
 import pytest
 from deployer_testkit import (
@@ -23,12 +26,40 @@ from moto import mock_aws
 
 
 @pytest.fixture(scope="package", autouse=True)
-def _shared_botocore_loader() -> Iterator[None]:
-    """One botocore model loader for every session in these tests: parsing the service models again for each
-    new session is most of the suite's time. (Only the loader is shared; sessions and credentials are not.)"""
+def _botocore_built_once() -> Iterator[None]:
+    """What botocore builds again for each session and client, built once for these tests: about half of their
+    time went to building about 240 sessions and 770 clients. Sessions, credentials, clients and their event
+    handlers stay each test's own; what is shared is a pure function of botocore's data files:
+    - the service models: one loader for every session, rather than parsing the models again for each;
+    - event-name aliases: EventAliaser maps every event name through botocore's fixed EVENT_ALIASES, with a
+      cache of its own per session and per client, so each session's ~120 builtin handler registrations ran
+      the mapping loop again. Aliasers with the default aliases share one cache;
+    - client classes: ClientCreator._create_client_class builds a class with a method per operation (about
+      350 for SageMaker) from the service model and the session's creating-client-class handlers. The handlers
+      are botocore's and boto3's builtins in every session here (these tests register handlers on clients,
+      client.meta.events, never on a session), so the class of a (service, API version) is built once."""
     loader = botocore.loaders.create_loader()
+    aliases: dict[str, str] = {}
+    aliaser_init = botocore.hooks.EventAliaser.__init__
+
+    def shared_alias_cache(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
+        aliaser_init(self, event_emitter, event_aliases)
+        if self._event_aliases == botocore.hooks.EVENT_ALIASES:
+            self._alias_name_cache = aliases
+
+    classes: dict[tuple[str, str], type] = {}
+    create_class = botocore.client.ClientCreator._create_client_class
+
+    def class_once(self: Any, service_name: str, service_model: Any) -> type:
+        key = (service_name, service_model.api_version)
+        if key not in classes:
+            classes[key] = create_class(self, service_name, service_model)
+        return classes[key]
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("botocore.session.create_loader", lambda *_args, **_kw: loader)
+        patch.setattr(botocore.hooks.EventAliaser, "__init__", shared_alias_cache)
+        patch.setattr(botocore.client.ClientCreator, "_create_client_class", class_once)
         yield
 
 
@@ -51,9 +82,10 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", own["SecretAccessKey"])
         monkeypatch.setenv("AWS_SESSION_TOKEN", own["SessionToken"])
         monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # botocore caches credentials per session
+        # The deployer's clients (the ones its handler then uses) set up account C below.
+        clients = RecordingClients()
         # Account A: the artifact bucket and its CMK; the artifact credentials are a session in A.
-        sts = boto3.client("sts", region_name=REGION)
-        creds = sts.assume_role(
+        creds = clients.sts().assume_role(
             RoleArn=f"arn:aws:iam::{ACCOUNT_A}:role/mlops-pipeline", RoleSessionName="codepipeline"
         )["Credentials"]
         session_a = boto3.Session(
@@ -83,7 +115,7 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         s3_a.put_bucket_versioning(Bucket=ARTIFACT_BUCKET, VersioningConfiguration={"Status": "Enabled"})
         STORE_KEY_ID = "33333333-aaaa-bbbb-cccc-444444444444"
         # Account C: the model store (versioned, SSE-KMS by default) and the model package group.
-        s3_c = boto3.client("s3", region_name=REGION)
+        s3_c = clients.own_s3()
         s3_c.create_bucket(Bucket=STORE_BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
         s3_c.put_bucket_versioning(Bucket=STORE_BUCKET, VersioningConfiguration={"Status": "Enabled"})
         s3_c.put_bucket_encryption(
@@ -99,11 +131,9 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
                 ]
             },
         )
-        boto3.client("sagemaker", region_name=REGION).create_model_package_group(
-            ModelPackageGroupName=PACKAGE_GROUP
-        )
+        clients.sagemaker().create_model_package_group(ModelPackageGroupName=PACKAGE_GROUP)
         # Account C: the rollback alarm the instance settings name.
-        boto3.client("cloudwatch", region_name=REGION).put_metric_alarm(
+        clients.cloudwatch().put_metric_alarm(
             AlarmName="mlops-endpoint-5xx",
             MetricName="Invocation5XXErrors",
             Namespace="AWS/SageMaker",
@@ -113,7 +143,6 @@ def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
             Threshold=1,
             ComparisonOperator="GreaterThanOrEqualToThreshold",
         )
-        clients = RecordingClients()
         yield World(
             clients=clients,
             sim=SageMakerSim(clients),
