@@ -64,8 +64,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group("emulator"))
         if "applied" in fixtures:
             item.add_marker(pytest.mark.applied)
+        parents = set(item.path.parents)  # once per item: `in path.parents` builds every parent each time
         for directory, target in owners.items():
-            if directory in item.path.parents:
+            if directory in parents:
                 item.add_marker(pytest.mark.target(target))
     wanted = config.getoption("--tf-target")
     if wanted:
