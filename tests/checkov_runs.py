@@ -3,7 +3,7 @@ or, for the scans the session's tests select, all in one batch (checkov imported
 
 The batch holds the HCL scans of tests/test_checkov.py (test_checkov_hcl, one per directory), the two
 custom-check scans of tests/checkov_custom (test_custom_checks_on_hcl, ..._on_plan_json) and, for the
-batch's own test (test_batch_reports_as_a_single_run), the plan one and a broken one, as far as this
+batch's own test (test_batch_reports_as_a_single_run), the HCL one and a broken one, as far as this
 session selected those tests (`request.session.items`: `make test-module M=envs/shared` scans that env
 only), run by the first of them to ask (session_batch, once per session). Every test that reads the batch
 is marked xdist_group(BATCH_GROUP): under pytest-xdist (--dist loadgroup) one worker runs them all.
@@ -25,6 +25,8 @@ import tfplan
 
 REPO = tfplan.REPO
 LAUNCHER = REPO / "scripts" / "run_checkov.py"
+# checkov's own entry point, beside this interpreter: checkov without the launcher's patches.
+CHECKOV = Path(sys.executable).with_name("checkov")
 EXTERNAL = REPO / "checks" / "checkov"
 CUSTOM = REPO / "tests" / "checkov_custom"
 CUSTOM_CHECK_IDS = [f"CKV_MLOPS_{i}" for i in range(1, 7)]
@@ -81,10 +83,10 @@ def custom_scan(framework: str) -> Scan:
     return Scan([*targets, "--framework", framework, *CUSTOM_ARGS], CUSTOM_ENV)
 
 
-def run(scan: Scan) -> Run:
-    """One scan, one process."""
+def run(scan: Scan, program: Path = LAUNCHER) -> Run:
+    """One scan, one process: the launcher's, or `program`'s (CHECKOV)."""
     proc = subprocess.run(
-        [sys.executable, str(LAUNCHER), *scan.args],
+        [sys.executable, str(program), *scan.args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -138,7 +140,7 @@ def selected_scans(items: list[pytest.Item]) -> dict[str, Scan]:
         elif name == "test_custom_checks_on_plan_json":
             scans["custom terraform_plan"] = custom_scan("terraform_plan")
         elif name == "test_batch_reports_as_a_single_run":
-            scans["custom terraform_plan"] = custom_scan("terraform_plan")
+            scans["custom terraform"] = custom_scan("terraform")
             scans["broken"] = Scan(BROKEN, {})
     return scans
 

@@ -9,13 +9,14 @@ each case's test reads its own results from it. The HCL scans run in the session
 """
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 import tfplan
-from checkov_runs import BATCH_GROUP, REPO_ARGS, Run, Scan, custom_scan, run, session_batch
+from checkov_runs import BATCH_GROUP, CHECKOV, REPO_ARGS, Run, Scan, custom_scan, run, session_batch
 from inventory import collect, plan_files, target_path
 
 ENV_CASES = [c for c in collect() if c.kind == "env"]
@@ -182,25 +183,160 @@ def test_launcher_parses_jsonpath_as_checkov_does(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()), "no parse tables were written"
 
 
+def test_launcher_parses_each_hcl_text_once(tmp_path):
+    """Patch 2: hcl2.loads once per text, each call its own copy; a changed text parsed anew, a broken one
+    parsed and raising each time; --batch parses its scans' .tf files, not those in hidden directories."""
+    import hcl2
+
+    launcher = _launcher()
+    parses = []
+
+    def loads(text):
+        parses.append(text)
+        return hcl2.loads(text)
+
+    parsed = {}
+    cached = launcher.cache_hcl_parses(loads, parsed)
+    text = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n  tags   = { a = 1.5 }\n}\n'
+    mine = cached(text)
+    mine["resource"][0]["aws_s3_bucket"]["b"]["bucket"] = "edited"  # as checkov edits what it gets
+    assert cached(text) == hcl2.loads(text) != mine
+    one, other = cached(text), cached(text)
+    assert one["resource"][0] is not other["resource"][0]
+    changed = text.replace('"x"', '"y"')
+    assert cached(changed) == hcl2.loads(changed)
+    broken = 'resource "a" "b" {\n  x = "unclosed\n}\n'
+    for _ in range(2):
+        with pytest.raises(ValueError, match="unclosed quote"):
+            cached(broken)
+    assert parses == [text, changed, broken, broken]
+
+    (tmp_path / "main.tf").write_text(text)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text(changed)
+    (tmp_path / ".terraform").mkdir()
+    (tmp_path / ".terraform" / "main.tf").write_text(broken)
+    assert launcher.hcl_files(["--compact", "-d", str(tmp_path)]) == [
+        tmp_path / "m/main.tf",
+        tmp_path / "main.tf",
+    ]
+    parsed = {}
+    launcher.parse_hcl_files(
+        [{"args": ["-d", str(tmp_path)]}, {"args": ["-f", str(tmp_path / "main.tf")]}], parsed
+    )
+    assert sorted(parsed) == sorted([text, changed])
+
+
+def test_launcher_evaluates_each_pure_text_once(monkeypatch):
+    """Patch 3 on asteval, evaluating as checkov's safe_eval_functions.evaluate does: the same outcomes, a
+    text that calls or may assign evaluated each time, and nothing kept once an evaluation assigned."""
+    from asteval import Interpreter
+
+    monkeypatch.delenv("LOG_LEVEL", raising=False)  # LOG_LEVEL=DEBUG: evaluated each time, errors printed
+
+    symtable = {"length": len, "upper": lambda s: s.upper()}
+    evaluated = []
+
+    def evaluate(text):
+        evaluated.append(text)
+        interpreter = Interpreter(symtable=symtable, use_numpy=False, minimal=True)
+        value = interpreter(text, show_errors=False)
+        if interpreter.error:
+            raise ValueError(f"Safe evaluation error: {[e.get_error() for e in interpreter.error]}")
+        return value
+
+    def outcome(f, text):
+        try:
+            return "value", f(text)
+        except ValueError as e:
+            return "error", str(e)
+
+    # pure: a value, a syntax error, an undefined name; then a call and an annotated assignment (it fails)
+    texts = ["[1, 2][0] + 1", "{'a': [1]}", "a b", "var.x", "length([1, 2])", "kms:Decrypt"]
+    expected = [outcome(evaluate, t) for t in texts]
+    assert [kind for kind, _ in expected] == ["value", "value", "error", "error", "value", "error"]
+    launcher = _launcher()
+    memo = launcher.memoised_evaluate(evaluate, symtable, "__try__")
+    evaluated.clear()
+    assert [outcome(memo, t) for t in texts * 2] == expected * 2
+    assert evaluated == [*texts, "length([1, 2])", "kms:Decrypt"]
+    mine = memo("{'a': [1]}")
+    mine["a"].append(2)
+    assert memo("{'a': [1]}") == {"a": [1]}
+    memo("print"), memo("print")  # each Interpreter binds its own
+    assert evaluated[-2:] == ["print", "print"]
+
+    assert outcome(memo, "x")[0] == "error"
+    memo("x = 2")  # binds x: from here on, each text is evaluated
+    assert memo("x") == 2
+    evaluated.clear()
+    memo("[1, 2][0] + 1")
+    assert evaluated == ["[1, 2][0] + 1"]
+
+    memo = launcher.memoised_evaluate(evaluate, symtable, "__try__")
+    memo("upper.y"), memo("upper.y = 1")  # assigns into an object, which the bindings do not show
+    assert memo("upper.y") == 1
+
+
+def test_launcher_finds_bracket_pairs_once():
+    """Patch 4: each call gets new dicts in a new list, as from find_brackets_pairs itself."""
+    calls = []
+
+    def find(text, opening, closing):
+        calls.append(text)
+        return [{"start": text.index(opening), "end": text.rindex(closing)}]
+
+    memo = _launcher().memoised_find_brackets_pairs(find)
+    mine = memo("a[0]", "[", "]")
+    mine[0]["start"] = 9
+    assert memo("a[0]", "[", "]") == [{"start": 1, "end": 3}]
+    assert memo("{b}", "{", "}") == [{"start": 0, "end": 2}]
+    assert calls == ["a[0]", "{b}"]
+
+
+def test_launcher_writes_plain_text_as_colorama_does(monkeypatch):
+    """Patch 5: what colorama writes on a stream it strips ANSI sequences off, with and without ESC."""
+    import io
+
+    from colorama.ansitowin32 import AnsiToWin32
+
+    def written():
+        out = io.StringIO()
+        stream = AnsiToWin32(out, strip=True, convert=False)
+        for text in ['{"a": "b"}', "\033[31mred\033[0m, plain", ""]:
+            stream.write(text)
+        return out.getvalue()
+
+    before = written()
+    monkeypatch.setattr(AnsiToWin32, "write_and_convert", AnsiToWin32.write_and_convert)
+    _launcher().skip_ansi_scan_of_plain_text()
+    assert written() == before == '{"a": "b"}red, plain'
+
+
+def canonical(result: Run) -> list[dict]:
+    """A run's reports, each list of results sorted: checkov runs its checks on threads, in no set order."""
+    reports = result.reports()
+    for report in reports:
+        for checks in report["results"].values():
+            checks.sort(key=lambda c: json.dumps(c, sort_keys=True))
+    return reports
+
+
 @pytest.mark.xdist_group(BATCH_GROUP)
 def test_batch_reports_as_a_single_run(checkov_batch):
-    """run_checkov.py --batch: a scan in the batch reports what it reports alone, exit code included, and a
-    scan that fails beside it has its own exit code (checkov_runs.selected_scans puts both in the batch)."""
-    scan = custom_scan("terraform_plan")  # small, and with an environment of its own
-    alone, batched = run(scan), checkov_batch["custom terraform_plan"]
-
-    def results(r: Run):
-        return sorted(
-            (kind, c["check_id"], c["resource"], c["file_abs_path"], tuple(c["file_line_range"]))
-            for report in r.reports()
-            for kind, checks in report["results"].items()
-            for c in checks
-        )
-
+    """run_checkov.py --batch: a scan in the batch reports what checkov reports alone and without the
+    launcher (.venv/bin/checkov): whole reports, stderr and exit code, so the launcher's patches change
+    nothing in them; and a scan that fails beside it has its own exit code (checkov_runs.selected_scans puts
+    both in the batch)."""
+    # HCL, so that each patch has its part (the files parsed, variables rendered, the report written); small,
+    # and with an environment of its own
+    scan = custom_scan("terraform")
+    alone, batched = run(scan, CHECKOV), checkov_batch["custom terraform"]
     assert alone.rc == batched.rc == 1  # the fail fixtures fail
-    assert results(batched) == results(alone)
-    assert {kind for kind, *_ in results(alone)} == {"passed_checks", "failed_checks"}
-    assert [r["summary"] for r in batched.reports()] == [r["summary"] for r in alone.reports()]
+    assert batched.stderr == alone.stderr
+    reports = canonical(alone)
+    assert canonical(batched) == reports
+    assert all(r["results"]["passed_checks"] and r["results"]["failed_checks"] for r in reports)
     broken = checkov_batch["broken"]
     assert broken.rc == 2, broken.stderr
     assert "no-such-framework" in broken.stderr
