@@ -3,14 +3,16 @@ or, for the scans the session's tests select, all in one batch (checkov imported
 
 The batch holds the HCL scans of tests/test_checkov.py (test_checkov_hcl, one per directory), the two
 custom-check scans of tests/checkov_custom (test_custom_checks_on_hcl, ..._on_plan_json) and, for the
-batch's own test (test_batch_reports_as_a_single_run), the HCL one and a broken one, as far as this
-session selected those tests (`request.session.items`: `make test-module M=envs/shared` scans that env
-only), run by the first of them to ask (session_batch, once per session). Every test that reads the batch
-is marked xdist_group(BATCH_GROUP): under pytest-xdist (--dist loadgroup) one worker runs them all.
+batch's own test (test_batch_reports_as_a_single_run), the HCL one and a broken one, and the same HCL
+scan by checkov alone (CHECKOV) in a process of its own at the same time, as far as this session selected
+those tests (`request.session.items`: `make test-module M=envs/shared` scans that env only), run by the first
+of them to ask (session_batch, once per session). Every test that reads the batch is marked
+xdist_group(BATCH_GROUP): under pytest-xdist (--dist loadgroup) one worker runs them all.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -47,6 +49,8 @@ BROKEN = ["--framework", "no-such-framework", "-d", str(CUSTOM)]
 class Scan:
     args: list[str]
     env: dict[str, str]
+    # None: a scan of the batch; else a process of its own running this program (CHECKOV), beside the batch
+    program: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,10 +87,10 @@ def custom_scan(framework: str) -> Scan:
     return Scan([*targets, "--framework", framework, *CUSTOM_ARGS], CUSTOM_ENV)
 
 
-def run(scan: Scan, program: Path = LAUNCHER) -> Run:
-    """One scan, one process: the launcher's, or `program`'s (CHECKOV)."""
+def run(scan: Scan) -> Run:
+    """One scan, one process: the launcher's, or the scan's own program."""
     proc = subprocess.run(
-        [sys.executable, str(program), *scan.args],
+        [sys.executable, str(scan.program or LAUNCHER), *scan.args],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -96,25 +100,46 @@ def run(scan: Scan, program: Path = LAUNCHER) -> Run:
 
 
 def run_batch(scans: dict[str, Scan], directory: Path) -> dict[str, Run]:
-    """Every scan in one `run_checkov.py --batch`, its files and index.json in `directory`: {name: run}."""
+    """Every scan in one `run_checkov.py --batch`, and each scan with a program of its own in its own process
+    at the same time (so that it costs no wall time beside the batch): their files and index.json in
+    `directory`, {name: run}."""
     directory.mkdir(parents=True, exist_ok=True)
-    jobs = [
-        {"args": s.args, "env": s.env, "out": str(directory / f"{i}.out"), "err": str(directory / f"{i}.err")}
-        for i, s in enumerate(scans.values())
-    ]
+    jobs = {
+        name: {
+            "args": s.args,
+            "env": s.env,
+            "out": str(directory / f"{i}.out"),
+            "err": str(directory / f"{i}.err"),
+        }
+        for i, (name, s) in enumerate(scans.items())
+    }
+    alone = {}
+    for name, scan in scans.items():
+        if scan.program is not None:
+            with open(jobs[name]["out"], "wb") as out, open(jobs[name]["err"], "wb") as err:
+                alone[name] = subprocess.Popen(
+                    [sys.executable, str(scan.program), *scan.args],
+                    stdout=out,
+                    stderr=err,
+                    cwd=REPO,
+                    env={**os.environ, **scan.env},
+                )
+    batched = [name for name in scans if name not in alone]
     batch = directory / "batch.json"
-    batch.write_text(json.dumps(jobs))
+    batch.write_text(json.dumps([jobs[name] for name in batched]))
     proc = subprocess.run(
         [sys.executable, str(LAUNCHER), "--batch", str(batch)], capture_output=True, text=True, cwd=REPO
     )
+    codes = {name: p.wait() for name, p in alone.items()}
     try:
         done = json.loads(proc.stdout)
     except ValueError:
         raise AssertionError(
             f"run_checkov.py --batch exit {proc.returncode}: {proc.stderr[-3000:]}"
         ) from None
-    assert [d["out"] for d in done] == [j["out"] for j in jobs], proc.stdout
-    index = {name: {**job, "rc": d["rc"]} for name, job, d in zip(scans, jobs, done, strict=True)}
+    assert [d["out"] for d in done] == [jobs[name]["out"] for name in batched], proc.stdout
+    codes.update({name: d["rc"] for name, d in zip(batched, done, strict=True)})
+    index = {name: {**job, "rc": codes[name]} for name, job in jobs.items()}
     tfplan.write_atomically(directory / "index.json", index)
     return load_batch(directory)
 
@@ -142,6 +167,9 @@ def selected_scans(items: list[pytest.Item]) -> dict[str, Scan]:
         elif name == "test_batch_reports_as_a_single_run":
             scans["custom terraform"] = custom_scan("terraform")
             scans["broken"] = Scan(BROKEN, {})
+            scans["custom terraform, checkov alone"] = dataclasses.replace(
+                scans["custom terraform"], program=CHECKOV
+            )
     return scans
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import tfplan
-from checkov_runs import BATCH_GROUP, CHECKOV, REPO_ARGS, Run, Scan, custom_scan, run, session_batch
+from checkov_runs import BATCH_GROUP, REPO_ARGS, Run, Scan, run, session_batch
 from inventory import collect, plan_files, target_path
 
 ENV_CASES = [c for c in collect() if c.kind == "env"]
@@ -327,11 +327,10 @@ def test_batch_reports_as_a_single_run(checkov_batch):
     """run_checkov.py --batch: a scan in the batch reports what checkov reports alone and without the
     launcher (.venv/bin/checkov): whole reports, stderr and exit code, so the launcher's patches change
     nothing in them; and a scan that fails beside it has its own exit code (checkov_runs.selected_scans puts
-    both in the batch)."""
+    both in the batch, and runs checkov alone in a process of its own beside the batch)."""
     # HCL, so that each patch has its part (the files parsed, variables rendered, the report written); small,
     # and with an environment of its own
-    scan = custom_scan("terraform")
-    alone, batched = run(scan, CHECKOV), checkov_batch["custom terraform"]
+    alone, batched = checkov_batch["custom terraform, checkov alone"], checkov_batch["custom terraform"]
     assert alone.rc == batched.rc == 1  # the fail fixtures fail
     assert batched.stderr == alone.stderr
     reports = canonical(alone)
