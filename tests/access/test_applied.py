@@ -2,7 +2,8 @@
 
 import pytest
 
-from conftest import ROOT
+# tfplan, not conftest: which conftest.py `conftest` names depends on what pytest collected first
+from tfplan import REPO as ROOT
 
 from .applied import all_resources, matrix_for
 from .star_allowlist import check

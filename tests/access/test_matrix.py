@@ -20,6 +20,9 @@ KEY = "module.artifacts.module.key.aws_kms_key.this"
 BUCKET_POLICY = "module.artifacts.aws_s3_bucket_policy.this"
 DEPLOYER_POLICY = "module.deployer.aws_iam_role_policy.deployer"
 SFN_POLICY = "module.training.aws_iam_role_policy.sfn"
+# One worker evaluates them all (pytest-xdist --dist loadgroup): the matrix's decisions are kept per process
+# (matrix._DECISIONS), so the regression tests below re-evaluate only what their edit changes.
+pytestmark = pytest.mark.xdist_group("access-matrix")
 
 
 @pytest.fixture(scope="module")
