@@ -87,15 +87,18 @@ def custom_scan(framework: str) -> Scan:
     return Scan([*targets, "--framework", framework, *CUSTOM_ARGS], CUSTOM_ENV)
 
 
+def _process(scan: Scan) -> dict:
+    """subprocess keywords for a scan in a process of its own: the launcher, or the scan's own program."""
+    return {
+        "args": [sys.executable, str(scan.program or LAUNCHER), *scan.args],
+        "cwd": REPO,
+        "env": {**os.environ, **scan.env},
+    }
+
+
 def run(scan: Scan) -> Run:
-    """One scan, one process: the launcher's, or the scan's own program."""
-    proc = subprocess.run(
-        [sys.executable, str(scan.program or LAUNCHER), *scan.args],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env={**os.environ, **scan.env},
-    )
+    """One scan, one process."""
+    proc = subprocess.run(**_process(scan), capture_output=True, text=True)
     return Run(proc.returncode, proc.stdout, proc.stderr)
 
 
@@ -117,13 +120,7 @@ def run_batch(scans: dict[str, Scan], directory: Path) -> dict[str, Run]:
     for name, scan in scans.items():
         if scan.program is not None:
             with open(jobs[name]["out"], "wb") as out, open(jobs[name]["err"], "wb") as err:
-                alone[name] = subprocess.Popen(
-                    [sys.executable, str(scan.program), *scan.args],
-                    stdout=out,
-                    stderr=err,
-                    cwd=REPO,
-                    env={**os.environ, **scan.env},
-                )
+                alone[name] = subprocess.Popen(**_process(scan), stdout=out, stderr=err)
     batched = [name for name in scans if name not in alone]
     batch = directory / "batch.json"
     batch.write_text(json.dumps([jobs[name] for name in batched]))
